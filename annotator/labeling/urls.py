@@ -1,0 +1,9 @@
+from django.urls import path
+
+from annotator.labeling import views
+
+app_name = "labeling"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]
