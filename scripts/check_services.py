@@ -8,8 +8,9 @@ import redis
 
 HOW_TO_START = """
 Start them with Docker:   docker compose up -d db redis
-or on Debian:             pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start
-                          redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+or on Debian:
+  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
 """
 
 

@@ -63,7 +63,7 @@ class SourceFileFactory(factory.django.DjangoModelFactory):
     dataset = factory.SubFactory(DatasetFactory)
     path = factory.Sequence(lambda n: f"src/module_{n}.py")
     language = "Python"
-    content = SAMPLE_CODE
+    content = factory.Sequence(lambda n: f"{SAMPLE_CODE}# file {n}\n")
     content_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.content.encode()).hexdigest())
     line_count = factory.LazyAttribute(lambda o: len(o.content.splitlines()))
 
