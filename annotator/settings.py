@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "annotator.quality",
     "annotator.exports",
     "annotator.dashboard",
+    "annotator.detection",
+    "annotator.demo",
 ]
 
 MIDDLEWARE = [
