@@ -1,0 +1,117 @@
+"""ID: phone numbers, payment cards, cloud account ids, customer ids, OAuth client ids."""
+
+import re
+
+from annotator.detection import values
+from annotator.detection.assignments import Assignment
+from annotator.detection.context import Scan
+from annotator.detection.types import ID, Candidate, DetectedSpan
+
+PRIORITY = 40
+FORMAT_PRIORITY = 75
+_AWS_ACCOUNT = re.compile(
+    r"arn:aws[\w\-]*:[\w\-]+:[\w\-]*:(\d{12}):|sqs\.[\w\-]+\.amazonaws\.com/(\d{12})/|"
+    r"\b(\d{12})\.dkr\.ecr\.|iam::(\d{12}):"
+)
+_CUSTOMER = re.compile(r"(?<![\w\-])(?:cus|acct|sub|cs|ba)_(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{8,32}\b")
+_GOOGLE_CLIENT = re.compile(r"\b\d{6,20}-[a-z0-9]{20,40}\.apps\.googleusercontent\.com\b")
+_PHONE = re.compile(
+    r"(?<![\w.+\-/])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]\d{2,5}){1,4}(?![\w.\-/]|:\d)"  # noqa: E501
+    r"|(?<![\w.+\-/])\+\d{8,15}\b"
+)
+_PHONE_CONTEXT = re.compile(r"(?i)phone|\btel\b|tel:|mobile|\bcell|\bfax\b|whatsapp|contact|\bsms")
+_PHONE_WORDS = ("phone", "tel", "mobile", "cell", "fax", "whatsapp", "sms", "contact")
+_CARD_WORDS = ("card", "visa", "credit", "amex")
+_PHONE_HINT = re.compile(r"\+\d|\(\d{3}\)")
+_CARD = re.compile(
+    r"(?<![\d\-])(?:\d{4}[ \-]){3}\d{1,4}(?:[ \-]?\d{3})?(?![\d\-])|(?<!\d)\d{13,19}(?!\d)"
+)
+_CARD_CONTEXT = re.compile(r"(?i)card|\bcc\b|\bpan\b|visa|mastercard|amex|credit")
+_CLIENT_WORDS = (
+    ("client", "id"),
+    ("consumer", "key"),
+    ("app", "id"),
+    ("account", "id"),
+    ("customer", "id"),
+)
+_ACCOUNT_WORDS = (("account", "number"), ("account", "no"), ("aws", "account"), ("iban",))
+
+
+def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
+    text, lower, found = scan.text, scan.lower, []
+    if "aws" in lower or "amazonaws" in lower:
+        for m in _AWS_ACCOUNT.finditer(text):
+            group = next(g for g in range(1, 5) if m.group(g))
+            found.append(_span(m.start(group), m.end(group), FORMAT_PRIORITY, 0.9))
+    if any(prefix in text for prefix in ("cus_", "acct_", "sub_", "cs_", "ba_")):
+        found.extend(
+            _span(m.start(), m.end(), FORMAT_PRIORITY, 0.8) for m in _CUSTOMER.finditer(text)
+        )
+    if "googleusercontent" in lower:
+        found.extend(
+            _span(m.start(), m.end(), FORMAT_PRIORITY, 0.9) for m in _GOOGLE_CLIENT.finditer(text)
+        )
+    if any(word in lower for word in _PHONE_WORDS) or _PHONE_HINT.search(text):
+        found.extend(_phones(scan))
+    if any(word in lower for word in _CARD_WORDS):
+        found.extend(_cards(scan))
+    found.extend(_span(a.start, a.end, PRIORITY, 0.6) for a in assignments if _is_id_assignment(a))
+    return found
+
+
+def _phones(scan: Scan):
+    text = scan.text
+    for m in _PHONE.finditer(text):
+        literal = m.group()
+        digits = sum(c.isdigit() for c in literal)
+        if not 7 <= digits <= 15 or _looks_like_date_or_version(literal):
+            continue
+        line = scan.line_text(m.start())
+        in_context = bool(_PHONE_CONTEXT.search(line))
+        formatted = literal.startswith("+") or re.fullmatch(r"\(\d{3}\) ?\d{3}-\d{4}", literal)
+        if in_context or (formatted and digits >= 10 and " " in literal + "-"):
+            yield _span(m.start(), m.end(), PRIORITY, 0.7 if in_context else 0.5)
+
+
+def _looks_like_date_or_version(literal: str) -> bool:
+    return bool(
+        re.fullmatch(r"(?:19|20)\d\d[\-./]\d\d[\-./]\d\d.*|\d+\.\d+\.\d+(?:\.\d+)?", literal)
+    ) or (literal.count(".") >= 2 and not literal.startswith("+"))
+
+
+def _cards(scan: Scan):
+    for m in _CARD.finditer(scan.text):
+        digits = re.sub(r"\D", "", m.group())
+        plausible = 13 <= len(digits) <= 19 and _luhn(digits) and len(set(digits)) > 2
+        if plausible and _CARD_CONTEXT.search(scan.line_text(m.start())):
+            yield _span(m.start(), m.end(), PRIORITY, 0.7)
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def _is_id_assignment(a: Assignment) -> bool:
+    words = a.words
+    if not (a.quoted or a.config_line) or not 6 <= len(a.value) <= 128:
+        return False
+    if not any(_has_pair(words, pair) for pair in _CLIENT_WORDS + _ACCOUNT_WORDS):
+        return False
+    value = a.value
+    if values.unusable(value) or values.looks_like_code(value, strict=False) or " " in value:
+        return False
+    if values.is_uuid(value) and "client" not in words:
+        return "account" in words or "customer" in words
+    return any(c.isdigit() for c in value)
+
+
+def _has_pair(words: tuple[str, ...], pair: tuple[str, ...]) -> bool:
+    return all(w in words for w in pair)
+
+
+def _span(start: int, end: int, priority: int, score: float) -> Candidate:
+    return Candidate(DetectedSpan(start, end, ID, score=score), priority)

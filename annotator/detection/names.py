@@ -1,0 +1,308 @@
+"""NAME: people's names where code attributes authorship or holds person data.
+
+Rules, not a language model: names are taken from copyright lines, author fields,
+`Name <email>` pairs, name-like fields with a known first name, and well-known
+placeholder people. Companies, projects and teams are filtered out.
+"""
+
+import re
+from functools import cache
+
+from annotator.detection import usernames, values
+from annotator.detection.assignments import Assignment
+from annotator.detection.context import PLACEHOLDER_NAMES, Scan
+from annotator.detection.types import NAME, Candidate, DetectedSpan
+
+PRIORITY = 30
+_WORD = r"(?:[^\W\d_][^\W\d_'’\-]*(?:[\-'’][^\W\d_]+)*|[^\W\d_]\.)"  # noqa: RUF001  (typographic apostrophes and dashes occur in names/years)
+_NAME_RUN = re.compile(rf"{_WORD}(?:[ \t]+{_WORD}){{0,4}}")
+_COPYRIGHT = re.compile(
+    r"(?i)(?:copyright|\(c\)|©)(?:\s*(?:\(c\)|©|\d{4}(?:\s*[\-–,]\s*(?:\d{4}|\d{2}|present))*"  # noqa: RUF001  (typographic apostrophes and dashes occur in names/years)
+    r"|,|by|:))*\s*"
+)
+_AUTHOR_FIELD = re.compile(
+    r"(?i)(?:@author\b|\bauthors?\s*:|__(?:author|maintainer|credits)__\s*=\s*[\[(]?\s*[\"']|"
+    r"\b(?:author|maintainer)\s*=\s*[\"']|[\"'](?:author|maintainer)[\"']\s*:\s*[\"']|"
+    r"written\s+by|created\s+by|contributed\s+by|maintained\s+by|maintainer\s*:|"
+    r"signed-off-by\s*:|co-authored-by\s*:|moduleauthor::|codeauthor::|<author>|:author:|"
+    r"thanks\s+to|ported\s+by|original\s+by)"
+    r"[ \t]*"
+)
+_AUTHOR_HINTS = (
+    "author", " by", "maintainer", "signed-off", "thanks to", "moduleauthor", "codeauthor",
+)  # fmt: skip
+_EMAIL_OPENER = re.compile(r"[<(\[][ \t]*(?:mailto:)?[\w.+\-]+@")
+_NAME_AT_END = re.compile(rf"({_WORD}(?:[ \t]+{_WORD}){{1,3}})[ \t\"']*\Z")
+_ORG_WORDS = frozenset(
+    [
+        "inc",
+        "inc.",
+        "llc",
+        "ltd",
+        "ltd.",
+        "corp",
+        "corp.",
+        "corporation",
+        "co",
+        "co.",
+        "company",
+        "foundation",
+        "authors",
+        "contributors",
+        "project",
+        "team",
+        "software",
+        "systems",
+        "technologies",
+        "technology",
+        "group",
+        "university",
+        "institute",
+        "gmbh",
+        "ag",
+        "sa",
+        "s.a.",
+        "limited",
+        "labs",
+        "lab",
+        "developers",
+        "community",
+        "organization",
+        "organisation",
+        "consortium",
+        "the",
+        "association",
+        "trust",
+        "alliance",
+        "studio",
+        "studios",
+        "games",
+        "network",
+        "networks",
+        "solutions",
+        "services",
+        "holdings",
+        "partners",
+        "google",
+        "microsoft",
+        "apple",
+        "facebook",
+        "meta",
+        "amazon",
+        "oracle",
+        "ibm",
+        "intel",
+        "mozilla",
+        "apache",
+        "linux",
+        "python",
+        "npm",
+        "github",
+        "openai",
+        "nvidia",
+        "all",
+        "rights",
+        "reserved",
+        "license",
+        "licensed",
+        "mit",
+        "bsd",
+        "gpl",
+        "version",
+        "free",
+        "source",
+        "see",
+        "file",
+        "copyright",
+        "generated",
+        "auto",
+        "tool",
+        "script",
+        "plugin",
+        "module",
+        "library",
+        "framework",
+        "code",
+    ]
+)
+_GENERIC_PEOPLE = frozenset(
+    [
+        "administrator",
+        "admin",
+        "user",
+        "unknown",
+        "anonymous",
+        "system",
+        "root",
+        "somebody",
+        "someone",
+        "tester",
+        "developer",
+        "dev",
+        "owner",
+        "author",
+        "maintainer",
+        "me",
+        "you",
+        "yourname",
+        "name",
+        "your",
+        "todo",
+    ]
+)
+_PARTICLES = frozenset(
+    [
+        "van",
+        "von",
+        "de",
+        "der",
+        "den",
+        "da",
+        "di",
+        "la",
+        "le",
+        "du",
+        "del",
+        "dos",
+        "das",
+        "bin",
+        "al",
+        "ter",
+        "ten",
+        "y",
+    ]
+)
+_PERSON_FIELDS = (
+    ("first", "name"), ("last", "name"), ("full", "name"), ("fullname",), ("firstname",),
+    ("lastname",), ("display", "name"), ("author", "name"), ("contact", "name"),
+    ("customer", "name"), ("given", "name"), ("family", "name"), ("surname",),
+)  # fmt: skip
+_CJK = re.compile(r"[\u4e00-\u9fff\uac00-\ud7af\u3040-\u30ff]{2,4}")
+
+
+def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
+    text, lower, found = scan.text, scan.lower, []
+    if "copyright" in lower or "(c)" in lower or "©" in text:
+        found.extend(_after_pattern(scan, _COPYRIGHT, lenient=True))
+    if any(word in lower for word in _AUTHOR_HINTS):
+        found.extend(_after_pattern(scan, _AUTHOR_FIELD, lenient=False))
+    if "@" in text:
+        found.extend(_names_before_emails(scan))
+    for placeholder in ("john doe", "jane doe", "jane roe", "richard roe", "max mustermann"):
+        start = lower.find(placeholder)
+        while start != -1:
+            found.append(_make(scan, start, start + len(placeholder)))
+            start = lower.find(placeholder, start + 1)
+    found.extend(_person_fields(scan, assignments))
+    return found
+
+
+def _names_before_emails(scan: Scan):
+    """`John Smith <jsmith@x.org>`: the name just before a bracketed address."""
+    text = scan.text
+    for m in _EMAIL_OPENER.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        name = _NAME_AT_END.search(text, max(line_start, m.start() - 80), m.start())
+        if name is not None:
+            yield from _one_name(scan, name.start(1), name.group(1), author=False)
+
+
+def _after_pattern(scan: Scan, pattern: re.Pattern, lenient: bool):
+    text = scan.text
+    for m in pattern.finditer(text):
+        line_end = text.find("\n", m.end())
+        segment = text[m.end() : len(text) if line_end == -1 else line_end]
+        segment = re.split(
+            r"[<(\[\"'{]|\ball rights\b|https?://|[\w.+\-]+@|\s{3,}|\.\s", segment, maxsplit=1
+        )[0]
+        yield from _names_in(scan, m.end(), segment, lenient=lenient, author=not lenient)
+
+
+def _names_in(scan: Scan, offset: int, segment: str, lenient: bool, author: bool = False):
+    """Split `John Smith, Jane Roe and Bob` into names; single handles become USERNAME."""
+    for part in re.finditer(r"[^,;&/]+", segment):
+        chunk = part.group()
+        for piece in re.split(r"\s+and\s+", chunk):
+            start = offset + part.start() + chunk.find(piece)
+            yield from _one_name(scan, start, piece.strip(" \t*#-:."), author)
+
+
+def _one_name(scan: Scan, start: int, piece: str, author: bool):
+    if not piece:
+        return
+    start = scan.text.find(piece, start)
+    tokens = piece.split()
+    if author and len(tokens) == 1 and re.fullmatch(r"@?[a-z][\w.\-]{1,30}", piece):
+        if usernames.is_person_handle(piece):
+            yield usernames.make(scan, start, start + len(piece), license=True)
+        return
+    if _CJK.fullmatch(piece):
+        yield _make(scan, start, start + len(piece))
+        return
+    run = _NAME_RUN.match(piece)
+    if run is None:
+        return
+    name = _trim(run.group())
+    if _is_person(name, single_ok=author):
+        yield _make(scan, start, start + len(name))
+
+
+def _trim(name: str) -> str:
+    tokens = name.split()
+    while tokens and (tokens[-1].lower() in _PARTICLES or not tokens[-1][0].isupper()):
+        tokens.pop()
+    return " ".join(tokens)
+
+
+def _is_person(name: str, single_ok: bool) -> bool:
+    tokens = name.split()
+    if not tokens or len(tokens) > 4 or (len(tokens) == 1 and not single_ok):
+        return False
+    lowered = [t.lower().rstrip(".,") for t in tokens]
+    if any(t in _ORG_WORDS for t in lowered) or name.lower() in _GENERIC_PEOPLE:
+        return False
+    capitalised = [t for t in tokens if t.lower() not in _PARTICLES]
+    if not all(t[0].isupper() for t in capitalised):
+        return False
+    if any(t.isupper() and len(t) > 2 for t in tokens):
+        return False  # acronyms: "MIT", "IBM Corp"
+    return not (len(tokens) == 1 and len(name) < 3)
+
+
+def _person_fields(scan: Scan, assignments: list[Assignment]):
+    for a in assignments:
+        if not a.quoted or not 2 <= len(a.value) <= 60 or values.is_template(a.value):
+            continue
+        explicit = any(all(w in a.words for w in pair) for pair in _PERSON_FIELDS) or (
+            a.words == ("name",) and scan.in_license(a.start)  # pyproject `authors` entries
+        )
+        generic = a.words[-1:] == ("name",) or a.words[-1:] in (("author",), ("owner",))
+        if not (explicit or generic):
+            continue
+        tokens = a.value.split()
+        if not explicit and (len(tokens) < 2 or tokens[0] not in first_names()):
+            continue
+        if _is_person(a.value, single_ok=explicit) and _NAME_RUN.fullmatch(a.value):
+            yield _make(scan, a.start, a.end, score=0.6)
+
+
+def _make(scan: Scan, start: int, end: int, score: float = 0.75) -> Candidate:
+    value = scan.text[start:end].lower()
+    context = scan.context_for(start, value in PLACEHOLDER_NAMES)
+    return Candidate(DetectedSpan(start, end, NAME, context, score), PRIORITY)
+
+
+@cache
+def first_names() -> frozenset[str]:
+    """Common first names from Faker's locales (a project dependency), loaded once."""
+    from importlib import import_module
+
+    names: set[str] = set()
+    for locale in ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "pt_BR", "nl_NL"):
+        try:
+            provider = import_module(f"faker.providers.person.{locale}").Provider
+        except (ImportError, AttributeError):
+            continue
+        for attr in ("first_names", "first_names_male", "first_names_female"):
+            names.update(getattr(provider, attr, ()))
+    return frozenset(names) - {"Page", "Main", "New", "Default", "Test", "Will", "May", "June"}

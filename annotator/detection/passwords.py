@@ -1,0 +1,213 @@
+"""PASSWORD: literal passwords and shared secrets known from their context.
+
+Sources: assignments and dict/kwarg/YAML/INI/.env entries named like a password,
+connection strings, URL userinfo (`scheme://user:pass@host`), CLI flags and SQL.
+"""
+
+import re
+
+from annotator.detection import values
+from annotator.detection.assignments import Assignment
+from annotator.detection.context import Scan
+from annotator.detection.types import PASSWORD, Candidate, DetectedSpan
+
+PRIORITY = 80
+URL_PRIORITY = 85
+_PASSWORD_WORDS = frozenset(
+    {"password", "passwd", "pwd", "pass", "passphrase", "passcode", "pw", "pword", "secret",
+     "passwort", "contrasena", "senha", "motdepasse", "keypass", "storepass"}
+)  # fmt: skip
+_NOT_PASSWORD_LAST = frozenset(
+    [
+        "hash",
+        "hashed",
+        "hasher",
+        "field",
+        "length",
+        "len",
+        "min",
+        "max",
+        "size",
+        "policy",
+        "regex",
+        "pattern",
+        "label",
+        "hint",
+        "prompt",
+        "file",
+        "path",
+        "dir",
+        "url",
+        "uri",
+        "endpoint",
+        "name",
+        "id",
+        "type",
+        "env",
+        "var",
+        "header",
+        "param",
+        "count",
+        "input",
+        "placeholder",
+        "expiry",
+        "expires",
+        "expiration",
+        "timeout",
+        "ttl",
+        "changed",
+        "reset",
+        "salt",
+        "strength",
+        "rule",
+        "rules",
+        "validator",
+        "check",
+        "error",
+        "errors",
+        "message",
+        "msg",
+        "text",
+        "required",
+        "enabled",
+        "mode",
+        "format",
+        "version",
+        "provider",
+        "manager",
+        "service",
+        "handler",
+        "factory",
+        "class",
+        "callback",
+        "source",
+        "location",
+        "helper",
+        "encoder",
+        "method",
+        "algorithm",
+        "prefix",
+        "suffix",
+        "bits",
+        "index",
+        "column",
+        "table",
+        "cache",
+        "storage",
+        "key",
+        "arn",
+        "ref",
+        "form",
+        "view",
+        "button",
+        "icon",
+        "widget",
+        "toggle",
+        "visible",
+        "visibility",
+        "show",
+        "hidden",
+        "dialog",
+        "modal",
+        "screen",
+        "page",
+        "route",
+        "char",
+        "chars",
+        "digest",
+        "digits",
+        "lower",
+        "upper",
+        "special",
+        "complexity",
+        "history",
+        "age",
+        "attempts",
+        "retries",
+        "store",
+    ]
+)
+URL_USERINFO = re.compile(
+    r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://(?P<user>[^\s:/@'\"`<>]{1,64}):"
+    r"(?P<password>[^\s@/'\"`<>]{1,128})@(?P<host>[\w.\-]+|\[[0-9A-Fa-f:]+\])"
+)
+_DSN_WORDS = frozenset({"password", "pwd", "passwd", "pass"})
+_URL_SLOT_WORDS = frozenset({"password", "pass", "passwd", "pwd", "pw", "secret", "token"})
+_CLI = re.compile(
+    r"(?:(?<=\s)--?(?:password|passwd|pass|pwd)(?:=|[ \t]+)"
+    r"|\bsshpass[ \t]+-p[ \t]*|\bredis-cli\b[^\n]*?[ \t]-a[ \t]+"
+    r"|\bmysql(?:dump|admin)?\b[^\n]*?[ \t]-p(?=\S)|[ \t]-u[ \t]*\S+[ \t]+-p[ \t]*)"
+    r"(?P<q>[\"']?)(?P<value>[^\s\"'`;|&]{1,128})(?P=q)"
+)
+_CLI_HINTS = ("--pass", "-password", "sshpass", "redis-cli", "mysql", " -u")
+_SQL = re.compile(r"(?i)\bidentified\s+by\s+(?:password\s+)?(['\"])(?P<value>[^'\"\n]{1,128})\1")
+
+
+def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
+    found = [_span(a.start, a.end, 0.85) for a in assignments if _is_password(a)]
+    text = scan.text
+    if "://" in text:
+        found.extend(_url_passwords(text))
+    if any(hint in scan.lower for hint in _CLI_HINTS):
+        found.extend(_cli_passwords(text))
+    if "identified" in scan.lower:
+        for m in _SQL.finditer(text):
+            if not values.unusable(m.group("value")):
+                found.append(_span(m.start("value"), m.end("value"), 0.85))
+    return found
+
+
+def is_password_name(words: tuple[str, ...]) -> bool:
+    return (
+        bool(words)
+        and words[-1] not in _NOT_PASSWORD_LAST
+        and any(w in _PASSWORD_WORDS for w in words)
+    )
+
+
+def _is_password(a: Assignment) -> bool:
+    if not is_password_name(a.words) or len(a.value) > 128 or a.separator == "->":
+        return False
+    value = a.value
+    if values.unusable(value) or value.lower() in {a.name.lower(), a.words[-1]}:
+        return False
+    if any(c.isspace() for c in value):
+        return False  # prose: labels, prompts, translations
+    only_secret = "secret" in a.words and not _PASSWORD_WORDS.intersection(a.words) - {"secret"}
+    if only_secret and values.secret_like(value):
+        return False  # a machine-made shared secret is a KEY
+    if a.quoted or a.separator == ">":
+        return True
+    return _unquoted_literal(a)
+
+
+def _unquoted_literal(a: Assignment) -> bool:
+    """Unquoted values are literals on config lines and in DSNs, variables elsewhere."""
+    if a.config_line:
+        return not values.looks_like_code(a.value, strict=False)
+    dsn_like = a.separator == "=" and a.next_char in ";&\"' \n"
+    return dsn_like and a.words[-1] in _DSN_WORDS and not values.looks_like_code(a.value)
+
+
+def _url_passwords(text: str):
+    for m in URL_USERINFO.finditer(text):
+        password = m.group("password")
+        if password.lower() in _URL_SLOT_WORDS or values.unusable(password):
+            continue
+        if password.isdigit() and len(password) <= 5 and "." not in m.group("host"):
+            continue  # host:port@... is not userinfo
+        yield Candidate(
+            DetectedSpan(m.start("password"), m.end("password"), PASSWORD, score=0.9),
+            URL_PRIORITY,
+        )
+
+
+def _cli_passwords(text: str):
+    for m in _CLI.finditer(text):
+        value = m.group("value")
+        if not values.unusable(value) and not value.startswith(("$", "-")):
+            yield _span(m.start("value"), m.end("value"), 0.75)
+
+
+def _span(start: int, end: int, score: float) -> Candidate:
+    return Candidate(DetectedSpan(start, end, PASSWORD, score=score), PRIORITY)

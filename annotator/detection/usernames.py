@@ -1,0 +1,469 @@
+"""USERNAME: handles that identify a person, with license/placeholder/real context."""
+
+import re
+
+from annotator.detection import values
+from annotator.detection.assignments import Assignment
+from annotator.detection.context import PLACEHOLDER_USERNAMES, Scan
+from annotator.detection.passwords import URL_USERINFO
+from annotator.detection.types import USERNAME, Candidate, DetectedSpan
+
+PRIORITY = 50
+GENERIC_ACCOUNTS = frozenset(
+    [
+        "root",
+        "admin",
+        "administrator",
+        "guest",
+        "postgres",
+        "nobody",
+        "user",
+        "users",
+        "test",
+        "tester",
+        "mysql",
+        "sa",
+        "www-data",
+        "ubuntu",
+        "ec2-user",
+        "centos",
+        "debian",
+        "pi",
+        "vagrant",
+        "git",
+        "jenkins",
+        "docker",
+        "daemon",
+        "sys",
+        "bin",
+        "oracle",
+        "system",
+        "anonymous",
+        "anon",
+        "default",
+        "demo",
+        "username",
+        "superuser",
+        "operator",
+        "service",
+        "app",
+        "dev",
+        "developer",
+        "ftp",
+        "mail",
+        "redis",
+        "mongo",
+        "mongodb",
+        "rabbitmq",
+        "elastic",
+        "kibana",
+        "hadoop",
+        "hdfs",
+        "nginx",
+        "apache",
+        "tomcat",
+        "runner",
+        "travis",
+        "circleci",
+        "public",
+        "shared",
+        "all",
+        "owner",
+        "me",
+        "you",
+        "someone",
+        "somebody",
+        "login",
+        "name",
+        "your_username",
+        "dbuser",
+        "db_user",
+        "api",
+        "bot",
+        "ci",
+        "deploy",
+        "deployer",
+        "www",
+        "web",
+        "node",
+        "builder",
+        "appuser",
+        "testuser2",
+        "postgresql",
+        "sql",
+        "mssql",
+    ]
+)
+_PROFILE = re.compile(
+    r"(?i)\b(?:https?://)?(?:www\.)?(?:github\.com|gitlab\.com|twitter\.com|x\.com|"
+    r"bitbucket\.org|instagram\.com|linkedin\.com/in|facebook\.com|keybase\.io|t\.me|"
+    r"medium\.com/@|reddit\.com/u(?:ser)?|gist\.github\.com|huggingface\.co)/"
+    r"@?(?P<user>[A-Za-z0-9][A-Za-z0-9_.\-]{0,38})(?P<rest>/[^\s/\"'<>)]*)?(?=[\s\"'<>)\].,;#?]|/?$)",
+    re.MULTILINE,
+)
+_RESERVED_PATHS = frozenset(
+    [
+        "about",
+        "features",
+        "orgs",
+        "organizations",
+        "settings",
+        "login",
+        "logout",
+        "join",
+        "signup",
+        "pricing",
+        "explore",
+        "topics",
+        "trending",
+        "marketplace",
+        "sponsors",
+        "apps",
+        "site",
+        "enterprise",
+        "collections",
+        "notifications",
+        "new",
+        "search",
+        "contact",
+        "security",
+        "team",
+        "teams",
+        "blog",
+        "home",
+        "intent",
+        "share",
+        "hashtag",
+        "i",
+        "issues",
+        "pulls",
+        "pull",
+        "watching",
+        "stars",
+        "account",
+        "help",
+        "docs",
+        "status",
+        "support",
+        "api",
+        "events",
+        "pages",
+        "downloads",
+        "users",
+        "repos",
+        "in",
+        "company",
+        "groups",
+        "dashboard",
+        "oauth",
+        "authorize",
+        "codespaces",
+        "readme",
+        "license",
+    ]
+)
+_MENTION = re.compile(
+    r"@(?<![\w@./:\-`\\$%&*]@)(?P<user>[A-Za-z0-9_][A-Za-z0-9_\-]{1,38})\b(?![(.@/\-]|:\w)"
+)
+_COMMENT_BEFORE = re.compile(r"(?:#|//|/\*|^\s*\*|--|<!--|^\s*;)")
+_DOC_TAG_POSITION = re.compile(r"^\s*(?:/\*\*?|\*|#|//|///|--|;+)?\s*$")
+_DOC_TAGS = frozenset(
+    [
+        "param",
+        "params",
+        "arg",
+        "argument",
+        "returns",
+        "return",
+        "throws",
+        "throw",
+        "exception",
+        "see",
+        "since",
+        "author",
+        "version",
+        "deprecated",
+        "override",
+        "link",
+        "code",
+        "type",
+        "typedef",
+        "property",
+        "prop",
+        "example",
+        "todo",
+        "fixme",
+        "note",
+        "brief",
+        "file",
+        "class",
+        "method",
+        "function",
+        "func",
+        "module",
+        "namespace",
+        "package",
+        "var",
+        "const",
+        "api",
+        "inheritdoc",
+        "internal",
+        "private",
+        "public",
+        "protected",
+        "static",
+        "abstract",
+        "async",
+        "callback",
+        "event",
+        "fires",
+        "member",
+        "name",
+        "readonly",
+        "requires",
+        "this",
+        "exports",
+        "default",
+        "description",
+        "desc",
+        "enum",
+        "extends",
+        "implements",
+        "interface",
+        "license",
+        "copyright",
+        "summary",
+        "template",
+        "global",
+        "ignore",
+        "uses",
+        "covers",
+        "test",
+        "group",
+        "before",
+        "after",
+        "suppresswarnings",
+        "nullable",
+        "nonnull",
+        "notnull",
+        "deprecated",
+        "since",
+        "tparam",
+        "retval",
+        "pre",
+        "post",
+        "warning",
+        "attention",
+        "bug",
+        "details",
+        "sa",
+        "ref",
+        "defgroup",
+        "ingroup",
+        "addtogroup",
+        "dataprovider",
+        "depends",
+        "expectedexception",
+        "mixin",
+        "lends",
+        "memberof",
+        "alias",
+        "augments",
+        "borrows",
+        "constructs",
+        "constructor",
+        "instance",
+        "kind",
+        "listens",
+        "static",
+        "yields",
+        "generator",
+        "hideconstructor",
+        "external",
+        "host",
+        "inner",
+        "license",
+        "variation",
+        "vue",
+        "flow",
+        "jsx",
+        "ts-ignore",
+        "ts-expect-error",
+        "ts-nocheck",
+        "eslint-disable",
+        "import",
+        "media",
+        "keyframes",
+        "font-face",
+        "include",
+        "supports",
+        "charset",
+        "apply",
+        "layer",
+        "tailwind",
+        "use",
+        "forward",
+        "extend",
+        "each",
+        "if",
+        "else",
+        "for",
+        "while",
+        "return",
+        "value",
+    ]
+)
+_HOME = re.compile(
+    r"(?:/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|[A-Za-z]:/Users/)"
+    r"(?P<user>[A-Za-z0-9_][A-Za-z0-9_.\-]{0,31})(?=[/\\\s\"'`:]|$)",
+    re.MULTILINE,
+)
+_CVS_AUTHOR = re.compile(r"\$Author:\s*(?P<user>[\w.\-]+)\s*\$")
+_PROMPT = re.compile(
+    r"^\s*(?P<user>[a-z_][a-z0-9_\-]{1,31})@[\w.\-]+:[~/][^\n]*?[$#]\s", re.MULTILINE
+)
+_SSH_COMMENT = re.compile(
+    r"AAAA[0-9A-Za-z+/]{40,}={0,3}[ \t]+(?P<user>[a-z_][\w.\-]{0,31})@[\w.\-]+"
+)
+_USER_WORDS = frozenset({"user", "username", "login", "uname", "author", "owner", "handle"})
+_NOT_USER_LAST = frozenset(
+    [
+        "id",
+        "ids",
+        "agent",
+        "agents",
+        "data",
+        "info",
+        "model",
+        "models",
+        "type",
+        "name",
+        "names",
+        "field",
+        "fields",
+        "list",
+        "count",
+        "role",
+        "roles",
+        "group",
+        "groups",
+        "dir",
+        "path",
+        "home",
+        "url",
+        "uri",
+        "table",
+        "key",
+        "prompt",
+        "label",
+        "input",
+        "manager",
+        "service",
+        "form",
+        "class",
+        "email",
+        "mail",
+        "password",
+        "pass",
+        "pwd",
+        "token",
+        "avatar",
+        "image",
+        "photo",
+        "profile",
+    ]
+)
+
+
+def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
+    text, found = scan.text, []
+    if "/" in text and (
+        ".com/" in text or ".org/" in text or ".io/" in text or ".co/" in text or "t.me/" in text
+    ):
+        found.extend(_spans(scan, _PROFILE, _profile_ok))
+    if "@" in text:
+        found.extend(_mentions(scan))
+        found.extend(_spans(scan, _PROMPT))
+        if "AAAA" in text:
+            found.extend(_spans(scan, _SSH_COMMENT))
+    if "Users" in text or "/home/" in text:
+        found.extend(_spans(scan, _HOME))
+    if "$Author:" in text:
+        found.extend(_spans(scan, _CVS_AUTHOR, license=True))
+    if "://" in text:
+        found.extend(_url_users(scan))
+    found.extend(_assigned(scan, a) for a in assignments if _is_user_assignment(a))
+    return found
+
+
+def make(scan: Scan, start: int, end: int, score: float = 0.8, license: bool = False):
+    handle = scan.text[start:end].lstrip("@").lower()
+    context = scan.context_for(start, handle in PLACEHOLDER_USERNAMES)
+    if license:
+        context = "license"
+    return Candidate(DetectedSpan(start, end, USERNAME, context, score), PRIORITY)
+
+
+def is_person_handle(handle: str) -> bool:
+    lowered = handle.lower().lstrip("@")
+    return (
+        lowered not in GENERIC_ACCOUNTS
+        and not values.unusable(handle)
+        and not lowered.isdigit()
+        and len(lowered) >= 2
+    )
+
+
+def _spans(scan: Scan, pattern: re.Pattern, accept=None, license: bool = False):
+    for m in pattern.finditer(scan.text):
+        if is_person_handle(m.group("user")) and (accept is None or accept(m)):
+            yield make(scan, m.start("user"), m.end("user"), license=license)
+
+
+def _profile_ok(m: re.Match) -> bool:
+    """Profile URLs only: `github.com/org/repo` may name an organisation."""
+    user, rest = m.group("user"), (m.group("rest") or "").strip("/")
+    if user.lower() in _RESERVED_PATHS or (
+        "." in user and user.rsplit(".", 1)[-1] in {"git", "js", "io"}
+    ):
+        return False
+    return not rest or "gist.github" in m.group(0).lower()
+
+
+def _mentions(scan: Scan):
+    text = scan.text
+    for m in _MENTION.finditer(text):
+        user = m.group("user")
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        before = text[line_start : m.start()]
+        if user.lower() in _DOC_TAGS or not _COMMENT_BEFORE.search(before):
+            continue
+        if _DOC_TAG_POSITION.match(before) and user[0].isalpha():
+            continue  # the first word of a doc-comment line is a tag (@Override, @since)
+        if is_person_handle(user):
+            yield make(scan, m.start(), m.end(), score=0.6)
+
+
+def _url_users(scan: Scan):
+    for m in URL_USERINFO.finditer(scan.text):
+        user = m.group("user")
+        if is_person_handle(user) and user.isalpha() and user.islower() and len(user) >= 3:
+            yield make(scan, m.start("user"), m.end("user"), score=0.5)
+
+
+def _is_user_assignment(a: Assignment) -> bool:
+    if not a.words or a.words[-1] in _NOT_USER_LAST or not _USER_WORDS.intersection(a.words):
+        return False
+    if "author" in a.words or "owner" in a.words:
+        return False  # names module handles authors (a name or a handle)
+    if len(a.value) > 40 or not re.fullmatch(r"@?[A-Za-z][\w.\-]{1,39}", a.value):
+        return False
+    if not a.quoted and (not a.config_line or values.looks_like_code(a.value, strict=False)):
+        return False
+    return (
+        is_person_handle(a.value) and a.value.lower() != a.name.lower() and "@" not in a.value[1:]
+    )
+
+
+def _assigned(scan: Scan, a: Assignment) -> Candidate:
+    return make(scan, a.start, a.end, score=0.6)
