@@ -23,6 +23,9 @@ class Assignment(BaseModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
     lease_expires_at = models.DateTimeField()
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Spans marked so far, kept on the server so a reload resumes the task:
+    # [{"start", "end", "category", "context"}] in snippet offsets, sorted by start.
+    draft_spans = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
