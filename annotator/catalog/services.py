@@ -203,12 +203,22 @@ def upload_store(*, upload: UploadedFile) -> Path:
     return target
 
 
-def dataset_import_start(*, owner, dataset: Dataset, upload_path: str | Path) -> Job:
-    """Create an import job for a stored upload and enqueue it once this commits."""
+def dataset_import_start(
+    *, owner, dataset: Dataset, upload_path: str | Path, dataset_is_new: bool = False
+) -> Job:
+    """Create an import job for a stored upload and enqueue it once this commits.
+
+    `dataset_is_new`: the dataset was made for this upload, so a failed import removes it
+    again and leaves the catalog as it was.
+    """
     job = job_create(
         kind=Job.Kind.IMPORT,
         owner=owner,
-        params={"dataset_id": dataset.pk, "upload_path": str(upload_path)},
+        params={
+            "dataset_id": dataset.pk,
+            "upload_path": str(upload_path),
+            "dataset_is_new": dataset_is_new,
+        },
     )
     transaction.on_commit(partial(dataset_import_job.delay, job.pk))
     return job
@@ -218,7 +228,7 @@ def dataset_import_start(*, owner, dataset: Dataset, upload_path: str | Path) ->
 def dataset_create_from_upload(*, owner, name: str, upload: UploadedFile) -> Job:
     dataset = dataset_create(owner=owner, name=name)
     path = upload_store(upload=upload)
-    return dataset_import_start(owner=owner, dataset=dataset, upload_path=path)
+    return dataset_import_start(owner=owner, dataset=dataset, upload_path=path, dataset_is_new=True)
 
 
 def dataset_import_run(*, job: Job) -> Job:
@@ -237,15 +247,26 @@ def dataset_import_run(*, job: Job) -> Job:
         return job_fail(job=job, error="The dataset was deleted before the import ran.")
     except DomainError as exc:
         upload.unlink(missing_ok=True)
+        _forget_new_dataset(job)
         return job_fail(job=job, error=str(exc))
     except OperationalError:
         raise  # the job retries these
     except Exception as exc:
         logger.exception("Import job %s crashed", job.pk)
+        _forget_new_dataset(job)
         job_fail(job=job, error=f"The import failed unexpectedly ({type(exc).__name__}).")
         raise
     upload.unlink(missing_ok=True)
     return job_finish(job=job, result={"dataset_id": dataset.pk, **summary.as_dict()})
+
+
+def _forget_new_dataset(job: Job) -> None:
+    """After a failed import, delete the dataset the upload created, if it is still empty."""
+    if not job.params.get("dataset_is_new"):
+        return
+    Dataset.objects.filter(pk=job.params.get("dataset_id"), files__isnull=True).delete()
+    job.params = {**job.params, "dataset_id": None}
+    job.save(update_fields=["params", "updated_at"])
 
 
 def _import_upload(*, job: Job, dataset: Dataset, upload: Path) -> ImportSummary:

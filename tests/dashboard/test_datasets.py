@@ -189,3 +189,31 @@ def dataset_urls(dataset) -> list[str]:
         reverse("dashboard:snippet-detail", args=[snippet.pk]),
         reverse("dashboard:job-detail", args=[job.pk]),
     ]
+
+
+def test_a_failed_upload_leaves_no_empty_dataset_behind(
+    requester_client, tmp_path, media_root, django_capture_on_commit_callbacks
+):
+    bad = write_zip(tmp_path / "bad.zip", {"a.py": b"a\n", "/etc/passwd": b"x\n"})
+    upload(
+        requester_client, "doomed", "bad.zip", bad.read_bytes(), django_capture_on_commit_callbacks
+    )
+    job = Job.objects.get()
+
+    jobs.dataset_import(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert "/etc/passwd" in job.error
+    assert not Dataset.objects.filter(name="doomed").exists()
+    page = requester_client.get(reverse("dashboard:job-detail", args=[job.pk]))
+    assert "Open the dataset" not in page.content.decode()
+
+
+def test_a_failed_import_into_an_existing_dataset_keeps_the_dataset(
+    requester_client, requester, dataset, tmp_path
+):
+    bad = write_zip(tmp_path / "bad.zip", {"../up.py": b"x\n"})
+    job = services.dataset_import_start(owner=requester, dataset=dataset, upload_path=bad)
+    jobs.dataset_import(job.pk)
+    assert Dataset.objects.filter(pk=dataset.pk).exists()
