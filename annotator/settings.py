@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI files from PyPI: the CSP allows no CDN
     "annotator.core",
     "annotator.accounts",
     "annotator.catalog",
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
     "annotator.quality",
     "annotator.exports",
     "annotator.dashboard",
+    "annotator.api",
     "annotator.detection",
     "annotator.demo",
 ]
@@ -203,11 +205,39 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every error is {"detail", "code", "errors"}: see annotator/api/errors.py.
+    "EXCEPTION_HANDLER": "annotator.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "60/minute"),
+        "user": env_str("API_THROTTLE_USER", "1200/minute"),
+        "auth": env_str("API_THROTTLE_AUTH", "10/minute"),  # password guesses per client
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "annotator API",
-    "DESCRIPTION": "Crowd labeling of personal data in source code.",
+    "DESCRIPTION": (
+        "Crowd labeling of personal data in source code.\n\n"
+        "**Auth**: `POST /api/v1/auth/token` trades a username and password for a token; "
+        "send it as `Authorization: Token <key>` (a logged-in browser session works too).\n\n"
+        '**Errors** are always `{"detail": str, "code": str, "errors": {field: [messages]}}`'
+        ": 400 invalid input, 401 not authenticated, 403 not allowed (with the reason), "
+        "404 not found or not yours, 409 the object's state forbids it (a closed "
+        "assignment, a paused project), 429 throttled (see `Retry-After`).\n\n"
+        "**Lists** are paginated: `?page=N&page_size=M` (at most 1000) and "
+        "`{count, next, previous, results}`."
+    ),
     "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Served from the drf-spectacular-sidecar package: script-src 'self' rules out CDNs.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Import limits ----------------------------------------------------------

@@ -1,0 +1,158 @@
+"""The annotator's side: take the next task, submit, skip, report; and /me.
+
+Same rules as the labeling pages: only active projects (labeling.selectors), only
+the caller's own assignments, and the same services underneath.
+"""
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from annotator.api import selectors
+from annotator.api import serializers as s
+from annotator.api.errors import Conflict
+from annotator.api.schema import with_errors
+from annotator.core.exceptions import DomainError
+from annotator.labeling import selectors as labeling_selectors
+from annotator.labeling import services as labeling
+from annotator.labeling.models import Annotation, Assignment
+from annotator.projects.models import Project
+from annotator.projects.services import SpanInput
+
+
+def _refusal(user, project: Project | None = None) -> str:
+    """Why this user may not take tasks (of this project), or "" when they may."""
+    if user.is_requester:
+        return "Requesters do not take tasks; use an annotator account."
+    if user.consented_at is None:
+        return "Accept the terms on the website before taking tasks."
+    if project is not None and project.min_skill:
+        skills = selectors.skills_of(user)
+        for category in project.categories:
+            if skills.get(category, 0) < project.min_skill:
+                return (
+                    f"This project needs a {category} skill of {project.min_skill}; "
+                    f"yours is {skills.get(category, 0)}."
+                )
+    return ""
+
+
+@extend_schema(
+    request=None,
+    responses=with_errors(
+        {200: s.AssignmentSerializer, 204: OpenApiResponse(description="No task available now.")},
+        403,
+        404,
+    ),
+    summary="Take the next task (or the one already held) in a project",
+)
+@api_view(["POST"])
+def assignment_next(request, project_id: int):
+    if reason := _refusal(request.user):
+        raise PermissionDenied(reason)
+    projects = labeling_selectors.projects_for_annotator(request.user)
+    project = get_object_or_404(projects, pk=project_id)
+    if reason := _refusal(request.user, project):
+        raise PermissionDenied(reason)
+    assignment = labeling.assignment_next(annotator=request.user, project=project)
+    if assignment is None:
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    assignment = labeling_selectors.assignments_for_annotator(request.user).get(pk=assignment.pk)
+    return Response(s.AssignmentSerializer(selectors.task_payload(assignment)).data)
+
+
+def _own_assignment(request, assignment_id: int) -> Assignment:
+    return get_object_or_404(
+        labeling_selectors.assignments_for_annotator(request.user), pk=assignment_id
+    )
+
+
+def _submit(assignment: Assignment, spans: list[SpanInput], **options) -> Annotation:
+    """Replace the draft spans with `spans`, then submit, all in one transaction.
+
+    Built from the page's own services (remove, add, submit) so the API cannot accept
+    anything the page would refuse.
+    """
+    with transaction.atomic():
+        if assignment.status == Assignment.Status.SUBMITTED:
+            return labeling.assignment_submit(assignment=assignment, **options)  # idempotent
+        for _ in assignment.draft_spans:
+            labeling.assignment_span_remove(assignment=assignment, index=0)
+        for span in spans:
+            labeling.assignment_span_add(assignment=assignment, span=span)
+        return labeling.assignment_submit(assignment=assignment, **options)
+
+
+@extend_schema(
+    request=s.SubmitSerializer,
+    responses=with_errors({200: s.AnnotationSerializer}, 400, 404, 409),
+    summary="Submit spans (or no_pii); submitting twice returns the first annotation",
+)
+@api_view(["POST"])
+def assignment_submit(request, assignment_id: int):
+    assignment = _own_assignment(request, assignment_id)
+    data = s.SubmitSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    spans = [SpanInput(**span) for span in data.validated_data.pop("spans")]
+    try:
+        annotation = _submit(assignment, spans, **data.validated_data)
+    except DomainError as exc:
+        # The state after the refusal tells a bad request from a closed assignment.
+        assignment.refresh_from_db(fields=["status", "lease_expires_at"])
+        if assignment.status == Assignment.Status.SUBMITTED:  # a concurrent twin won
+            annotation = labeling.assignment_submit(assignment=assignment)
+        elif (
+            assignment.status != Assignment.Status.IN_PROGRESS
+            or assignment.lease_expires_at <= timezone.now()
+        ):
+            raise Conflict(str(exc)) from exc
+        else:
+            raise ValidationError({"spans": [str(exc)]}) from exc
+    return Response(s.AnnotationSerializer(annotation).data)
+
+
+@extend_schema(
+    request=None,
+    responses=with_errors({200: s.AssignmentStatusSerializer}, 404, 409),
+    summary="Give the task back",
+)
+@api_view(["POST"])
+def assignment_skip(request, assignment_id: int):
+    assignment = _own_assignment(request, assignment_id)
+    try:
+        assignment = labeling.assignment_skip(assignment=assignment)
+    except DomainError as exc:
+        raise Conflict(str(exc)) from exc
+    return Response(s.AssignmentStatusSerializer(assignment).data)
+
+
+@extend_schema(
+    request=s.ReportSerializer,
+    responses=with_errors({200: s.AssignmentStatusSerializer}, 400, 404, 409),
+    summary="Report a snippet that cannot be labeled (binary, garbled, not code, other)",
+)
+@api_view(["POST"])
+def assignment_report(request, assignment_id: int):
+    assignment = _own_assignment(request, assignment_id)
+    data = s.ReportSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    try:
+        labeling.assignment_report(assignment=assignment, **data.validated_data)
+    except DomainError as exc:
+        assignment.refresh_from_db(fields=["status"])
+        if assignment.status == Assignment.Status.SUBMITTED:
+            raise Conflict(str(exc)) from exc
+        raise ValidationError({"comment": [str(exc)]}) from exc
+    assignment.refresh_from_db(fields=["status"])
+    return Response(s.AssignmentStatusSerializer(assignment).data)
+
+
+@extend_schema(responses=with_errors({200: s.MeSerializer}))
+@api_view(["GET"])
+def me(request):
+    return Response(s.MeSerializer(selectors.me_profile(request.user)).data)
