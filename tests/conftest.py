@@ -18,6 +18,12 @@ def pytest_configure(config):
         )
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The cast's passwords are hashed in every test; the production hasher costs ~0.3 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def requester(db) -> User:
     return factories.UserFactory(username="requester", role=User.Role.REQUESTER)
