@@ -6,6 +6,7 @@ every variable.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -74,7 +75,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
-    "drf_spectacular_sidecar",  # Swagger UI files from PyPI: the CSP allows no CDN
+    "drf_spectacular_sidecar",
+    "axes",  # Swagger UI files from PyPI: the CSP allows no CDN
     "annotator.core",
     "annotator.accounts",
     "annotator.catalog",
@@ -99,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it answers locked-out logins
 ]
 
 ROOT_URLCONF = "annotator.urls"
@@ -160,7 +163,24 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 3600)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3900)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Dawid-Skene learns annotators' confusion from a whole project: re-vote it now and then.
+    "quality-dawid-skene-refresh": {
+        "task": "annotator.quality.jobs.dawid_skene_refresh",
+        "schedule": 15 * 60.0,  # seconds
+    },
+    # Leases that ran out become EXPIRED (their slots are already free: claims count only
+    # running leases).
+    "labeling-assignments-expire": {
+        "task": "annotator.labeling.jobs.assignments_expire",
+        "schedule": 60.0,
+    },
+    # Yesterday's control-accuracy bonuses; idempotent, so hourly runs just catch up.
+    "quality-bonuses-award": {
+        "task": "annotator.quality.jobs.bonuses_award",
+        "schedule": 60 * 60.0,
+    },
+}
 
 # --- Auth ------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -169,6 +189,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password guessing: after AXES_FAILURE_LIMIT failures for one username from one address,
+# that pair is locked out for AXES_COOLOFF_MINUTES (django-axes; web login and API tokens).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "annotator.accounts.lockout.lockout_response"
+AXES_VERBOSE = False
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "labeling:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

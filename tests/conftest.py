@@ -3,6 +3,7 @@
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from annotator.accounts.models import User
 from annotator.core.taxonomy import Category
@@ -16,6 +17,12 @@ def pytest_configure(config):
             "Tests run on PostgreSQL only: set DATABASE_URL "
             "(make test does: postgres://postgres@127.0.0.1:5432/annotator)."
         )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Throttle counters and job progress live in the cache (Redis): no test sees another's.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from annotator.accounts.models import User
 from annotator.catalog.models import Dataset, Snippet, SourceFile
@@ -46,8 +47,8 @@ def test_the_demo_accounts_log_in_with_password_demo(seeded, client):
         "annotator3": User.Role.ANNOTATOR,
     }
     for username in roles:
-        assert client.login(username=username, password="demo")
-    assert not client.login(username="requester", password="wrong")
+        assert client.login(request=HttpRequest(), username=username, password="demo")
+    assert not client.login(request=HttpRequest(), username="requester", password="wrong")
 
 
 def test_the_dataset_holds_files_in_several_languages_cut_into_snippets(seeded):

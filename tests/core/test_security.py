@@ -1,0 +1,105 @@
+"""Security settings that hold for the whole site: lock-out, headers, deploy checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import PASSWORD, UserFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def login(client, username: str, password: str):
+    return client.post(reverse("accounts:login"), {"username": username, "password": password})
+
+
+@pytest.mark.django_db
+def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(client):
+    UserFactory(username="carol")
+    for _ in range(4):
+        assert login(client, "carol", "wrong-guess").status_code == 200  # form error
+    assert login(client, "carol", "wrong-guess").status_code == 429  # the fifth locks
+    response = login(client, "carol", PASSWORD)
+    assert response.status_code == 429
+    assert "Too many failed logins" in response.content.decode()
+    assert int(response["Retry-After"]) > 0
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_a_right_password_before_the_limit_logs_in_and_resets_the_count(client):
+    UserFactory(username="dave")
+    for _ in range(4):
+        login(client, "dave", "wrong-guess")
+    assert login(client, "dave", PASSWORD).status_code == 302
+    client.logout()
+    for _ in range(4):
+        login(client, "dave", "wrong-guess")
+    assert login(client, "dave", PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_api_token_guessing_is_locked_out_too(client):
+    UserFactory(username="erin")
+    url = "/api/v1/auth/token"
+    for _ in range(5):
+        client.post(url, {"username": "erin", "password": "nope"}, content_type="application/json")
+    response = client.post(
+        url, {"username": "erin", "password": PASSWORD}, content_type="application/json"
+    )
+    assert response.status_code == 429
+    assert response.json()["code"] == "locked_out"
+    assert "token" not in response.json()
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_csp_that_forbids_inline_script(client):
+    response = client.get(reverse("accounts:login"))
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_deploy_check_is_clean_under_production_settings():
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # Browser test modules set DJANGO_ALLOW_ASYNC_UNSAFE in this process; production doesn't.
+        if key
+        not in {"DEBUG", "SECURE_SSL_REDIRECT", "STATIC_MANIFEST", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(
+        DEBUG="false",
+        SECRET_KEY="x7#k2!q9" * 8,
+        ALLOWED_HOSTS="annotator.example.org",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**env, "DEBUG": "false"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is required" in result.stderr
