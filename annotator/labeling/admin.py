@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from annotator.labeling.models import Annotation, Assignment, Span
+from annotator.labeling.models import Annotation, Assignment, Span, SpanVerdict
 
 
 @admin.register(Assignment)
@@ -27,4 +27,10 @@ class AnnotationAdmin(admin.ModelAdmin):
 class SpanAdmin(admin.ModelAdmin):
     list_display = ["id", "annotation", "category", "context", "start", "end"]
     list_filter = ["category", "context"]
+    raw_id_fields = ["annotation"]
+
+
+@admin.register(SpanVerdict)
+class SpanVerdictAdmin(admin.ModelAdmin):
+    list_display = ["id", "annotation", "verdict"]
     raw_id_fields = ["annotation"]

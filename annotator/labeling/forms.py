@@ -25,6 +25,25 @@ class SpanForm(forms.Form):
         )
 
 
+class ChangeForm(forms.Form):
+    """Another category (and context) for a span already marked."""
+
+    category = forms.ChoiceField(choices=Category.choices)
+    context = forms.ChoiceField(choices=Context.choices, required=False)
+
+    def clean_context(self) -> str:
+        return self.cleaned_data["context"] or Context.REAL
+
+
+class OptForm(forms.Form):
+    choice = forms.ChoiceField(choices=[("out", "Opt out"), ("in", "Opt back in")])
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["opted_out"] = data.get("choice") == "out"
+        return data
+
+
 class SubmitForm(forms.Form):
     no_pii = forms.BooleanField(required=False)
 

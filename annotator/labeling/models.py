@@ -59,9 +59,36 @@ class Annotation(BaseModel):
     problem = models.CharField(max_length=16, choices=Problem.choices, blank=True)
     comment = models.TextField(blank=True)
     time_spent_ms = models.PositiveIntegerField(default=0)
+    # Validation answers only: "was every piece of PII found?" (missed PII is stored as
+    # this annotation's spans, the per-span answers as SpanVerdict rows).
+    all_found = models.BooleanField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Annotation #{self.pk}"
+
+
+class SpanVerdict(BaseModel):
+    """A validator's answer on one span under review: `index` into Task.review_spans."""
+
+    class Verdict(models.TextChoices):
+        ACCEPT = "accept", "Correct"
+        REJECT = "reject", "Wrong"
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="verdicts")
+    index = models.PositiveSmallIntegerField()
+    verdict = models.CharField(max_length=8, choices=Verdict.choices)
+
+    class Meta:
+        ordering = ["annotation_id", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["annotation", "index"], name="span_verdict_once"),
+            models.CheckConstraint(
+                condition=Q(verdict__in=["accept", "reject"]), name="span_verdict_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verdict} span {self.index} ({self.annotation})"
 
 
 class Span(BaseModel):

@@ -3,13 +3,14 @@
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from annotator.core import taxonomy
 from annotator.labeling.models import Annotation, Assignment
-from annotator.labeling.rendering import Line, Mark, render_lines
+from annotator.labeling.rendering import Line, Mark, lexer_for, render_lines
 from annotator.projects.models import Project, Task
+from annotator.quality.services.access import accessible_projects
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,10 @@ class DraftSpan:
 
 
 def projects_for_annotator(user) -> QuerySet[Project]:
-    """Projects an annotator may work on. The one place to add skill and ban filters."""
+    """Active projects the annotator may work on (consent, skills, bans: quality.services.access)."""
+    active = Project.objects.filter(status=Project.Status.ACTIVE)
     return (
-        Project.objects.filter(status=Project.Status.ACTIVE)
+        accessible_projects(annotator=user, projects=active)
         .annotate(open_tasks=Count("tasks", filter=Q(tasks__status=Task.Status.OPEN)))
         .order_by("name", "pk")
     )
@@ -100,12 +102,15 @@ def _draft_spans(assignment: Assignment, lines: list[Line]) -> list[DraftSpan]:
     return spans
 
 
-def code_lines(*, text: str, start_line: int, draft_spans: list[dict]) -> list[Line]:
+def code_lines(
+    *, text: str, start_line: int, draft_spans: list[dict], path: str = "", language: str = ""
+) -> list[Line]:
     marks = [
         Mark(s["start"], s["end"], s["category"], s["context"], i)
         for i, s in enumerate(draft_spans)
     ]
-    return render_lines(text, marks, start_line=start_line)
+    lexer = lexer_for(path, language)
+    return render_lines(text, marks, start_line=start_line, lexer=lexer)
 
 
 def labeling_context(assignment: Assignment) -> dict:
@@ -117,7 +122,11 @@ def labeling_context(assignment: Assignment) -> dict:
     task = assignment.task
     snippet = task.snippet
     lines = code_lines(
-        text=snippet.text, start_line=snippet.start_line, draft_spans=assignment.draft_spans
+        text=snippet.text,
+        start_line=snippet.start_line,
+        draft_spans=assignment.draft_spans,
+        path=snippet.source_file.path,
+        language=snippet.source_file.language,
     )
     return {
         "assignment": assignment,
@@ -131,6 +140,8 @@ def labeling_context(assignment: Assignment) -> dict:
         "categories": category_choices(task.project),
         "contexts": taxonomy.Context.choices,
         "problems": Annotation.Problem.choices,
+        # Counted on the server: the client's clock may be off, its counter only adds.
+        "elapsed_seconds": int((timezone.now() - assignment.created_at).total_seconds()),
     }
 
 
@@ -155,6 +166,138 @@ def preview_context(project: Project) -> dict:
             "snippet_language": snippet.source_file.language,
             "first_line": snippet.start_line,
             "last_line": snippet.end_line,
-            "lines": code_lines(text=snippet.text, start_line=snippet.start_line, draft_spans=[]),
+            "lines": code_lines(
+                text=snippet.text,
+                start_line=snippet.start_line,
+                draft_spans=[],
+                path=snippet.source_file.path,
+                language=snippet.source_file.language,
+            ),
         }
     return context
+
+
+# --- the annotator's side: progress, access and the home page ------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    done_today: int
+    earnings_cents: int  # everything earned: rewards, bonuses and adjustments
+    bonus_cents: int
+    bonus_level: str  # a short description, "" when there is none
+
+
+def annotator_progress(user) -> Progress:
+    from annotator.quality.models import LedgerEntry
+
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    done = (
+        Assignment.objects.filter(
+            annotator=user, status=Assignment.Status.SUBMITTED, submitted_at__gte=today
+        )
+        .exclude(task__project__kind=Project.Kind.QUIZ)
+        .count()
+    )
+    totals = LedgerEntry.objects.filter(annotator=user).aggregate(
+        earned=Sum("amount_cents", filter=~Q(kind=LedgerEntry.Kind.PAYOUT)),
+        bonus=Sum("amount_cents", filter=Q(kind=LedgerEntry.Kind.BONUS)),
+    )
+    bonus = totals["bonus"] or 0
+    return Progress(
+        done_today=done,
+        earnings_cents=totals["earned"] or 0,
+        bonus_cents=bonus,
+        bonus_level=_bonus_level(user, bonus),
+    )
+
+
+def _bonus_level(user, bonus_cents: int) -> str:
+    return f"{bonus_cents / 100:.2f} earned in bonuses" if bonus_cents else "none yet"
+
+
+@dataclass(frozen=True)
+class BonusRule:
+    accuracy: int  # percent of a day's control answers right, in this project
+    cents: int
+
+
+def bonus_rule(project: Project) -> BonusRule | None:
+    """The project's daily bonus offer, if it makes one.
+
+    Only the rule is shown, never the day's control count: a count that moves after a
+    submit would tell the annotator which task was a control task.
+    """
+    from annotator.quality.models import QualityPolicy
+
+    policy = QualityPolicy.objects.filter(project=project, bonus_cents__gt=0).first()
+    return BonusRule(policy.bonus_accuracy, policy.bonus_cents) if policy else None
+
+
+def projects_listed_for_annotator(user) -> QuerySet[Project]:
+    """Active projects whose page an annotator may open; access decides if work is served."""
+    return (
+        Project.objects.filter(status=Project.Status.ACTIVE)
+        .annotate(open_tasks=Count("tasks", filter=Q(tasks__status=Task.Status.OPEN)))
+        .order_by("name", "pk")
+    )
+
+
+def open_projects(user) -> list[tuple[Project, list]]:
+    """The active labeling projects (quizzes have their own list), each with the reasons
+    the annotator may not work on it (empty when they may)."""
+    from annotator.quality.services.access import project_access
+
+    projects = projects_listed_for_annotator(user).exclude(kind=Project.Kind.QUIZ)
+    return [(p, project_access(annotator=user, project=p).reasons) for p in projects]
+
+
+def feedback_context(feedback) -> dict:
+    """The quiz feedback block: the expected spans and the answer, each over the code."""
+    task = feedback.assignment.task
+    snippet = task.snippet
+
+    def lines(spans) -> list[Line]:
+        raw = [
+            {"start": s.start, "end": s.end, "category": s.category, "context": s.context}
+            for s in spans
+        ]
+        return code_lines(
+            text=snippet.text,
+            start_line=snippet.start_line,
+            draft_spans=raw,
+            path=snippet.source_file.path,
+            language=snippet.source_file.language,
+        )
+
+    return {
+        "feedback": feedback,
+        "snippet_path": snippet.source_file.path,
+        "first_line": snippet.start_line,
+        "last_line": snippet.end_line,
+        "expected_lines": lines(feedback.expected),
+        "answer_lines": lines(feedback.answered),
+    }
+
+
+@dataclass(frozen=True)
+class InstructionSection:
+    category: CategoryChoice
+    examples: list[dict]  # {"text", "explanation"} to label
+    counter_examples: list[dict]  # look alike, but are not labeled
+
+
+def instruction_sections(project: Project) -> list[InstructionSection]:
+    """Project.examples grouped per category, in the project's category order."""
+    sections = []
+    for choice in category_choices(project):
+        rows = [e for e in project.examples or [] if e.get("category") == choice.code]
+        if rows:
+            sections.append(
+                InstructionSection(
+                    category=choice,
+                    examples=[e for e in rows if e.get("is_pii")],
+                    counter_examples=[e for e in rows if not e.get("is_pii")],
+                )
+            )
+    return sections

@@ -2,6 +2,7 @@
 
 from dataclasses import asdict
 from datetime import timedelta
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import (
@@ -26,7 +27,11 @@ from annotator.labeling import selectors
 from annotator.labeling.models import Annotation, Assignment, Span
 from annotator.projects.models import Project, Task
 from annotator.projects.services import SpanInput, spans_validate
+from annotator.quality.jobs import task_aggregate as task_aggregate_job
 from annotator.quality.models import LedgerEntry
+from annotator.quality.services.access import AccessRefused, project_access
+from annotator.quality.services.rules import rules_evaluate
+from annotator.quality.services.skills import control_answer_record
 
 LEASE_EXPIRED = (
     "Your time on this task ran out, so it may have gone to someone else; "
@@ -69,7 +74,8 @@ def _claimable_tasks(*, annotator, project: Project, now) -> QuerySet[Task]:
         Task.objects.filter(project=project, status=Task.Status.OPEN)
         .filter(~Exists(had_it))
         .annotate(live=Coalesce(Subquery(live, output_field=IntegerField()), 0))
-        .filter(live__lt=project.overlap)
+        # A task's own target (dynamic overlap, a new round) overrides the project's.
+        .filter(live__lt=Coalesce(F("target_overlap"), Value(project.overlap)))
         # Closest to completion first, so finished tasks reach aggregation early.
         .order_by("-submitted_count", "pk")
     )
@@ -84,7 +90,9 @@ def _lock_task(pool: QuerySet[Task], *, overlap: int, now) -> Task | None:
     full: list[int] = []
     for _ in range(CLAIM_ATTEMPTS):
         task = pool.exclude(pk__in=full).select_for_update(skip_locked=True, of=("self",)).first()
-        if task is None or Assignment.objects.filter(_live(now), task=task).count() < overlap:
+        if task is None or Assignment.objects.filter(_live(now), task=task).count() < (
+            task.target_overlap or overlap
+        ):
             return task
         full.append(task.pk)
     return None
@@ -116,12 +124,17 @@ def assignment_next(*, annotator, project: Project) -> Assignment | None:
     Claims respect the project's overlap (submitted plus unexpired in-progress
     assignments per task), never give an annotator the same task twice, and prefer
     the tasks nearest to completion. Leases that ran out are marked EXPIRED here.
+    A new claim needs `quality.services.access.project_access`: otherwise AccessRefused (a
+    DomainError whose `decision.reasons` say why); a live assignment is still returned.
     """
     if project.status != Project.Status.ACTIVE:
         return None
     current = selectors.assignment_live(annotator=annotator, project=project)
     if current is not None:
         return current
+    decision = project_access(annotator=annotator, project=project)
+    if not decision.allowed:
+        raise AccessRefused(decision)
     Assignment.objects.filter(
         annotator=annotator,
         task__project=project,
@@ -138,6 +151,8 @@ def assignment_next(*, annotator, project: Project) -> Assignment | None:
 def _lock_open(assignment: Assignment) -> Assignment:
     """Lock the assignment row; refuse unless it is in progress with its lease running."""
     locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if locked.status == Assignment.Status.EXPIRED:  # the beat job got there first
+        raise DomainError(LEASE_EXPIRED)
     if locked.status != Assignment.Status.IN_PROGRESS:
         raise DomainError("This task is closed; take the next one.")
     if locked.lease_expires_at <= timezone.now():
@@ -177,6 +192,24 @@ def assignment_span_remove(*, assignment: Assignment, index: int) -> Assignment:
 
 
 @transaction.atomic
+def assignment_span_change(
+    *, assignment: Assignment, index: int, category: str, context: str = taxonomy.Context.REAL
+) -> Assignment:
+    """Give a draft span another category (and context); its offsets stay."""
+    locked = _lock_open(assignment)
+    if not 0 <= index < len(locked.draft_spans):
+        raise DomainError("That span is no longer there.")
+    spans = _drafts(locked)
+    old = spans[index]
+    if not taxonomy.has_context(category):
+        context = taxonomy.Context.REAL
+    spans[index] = SpanInput(old.start, old.end, category, context)
+    locked.draft_spans = [asdict(s) for s in _validated(locked, spans)]
+    locked.save(update_fields=["draft_spans", "updated_at"])
+    return locked
+
+
+@transaction.atomic
 def assignment_submit(
     *, assignment: Assignment, no_pii: bool = False, time_spent_ms: int = 0
 ) -> Annotation:
@@ -203,7 +236,6 @@ def assignment_submit(
     Span.objects.bulk_create(Span(annotation=annotation, **asdict(s)) for s in spans)
     locked.status, locked.submitted_at = Assignment.Status.SUBMITTED, timezone.now()
     locked.save(update_fields=["status", "submitted_at", "updated_at"])
-    _task_count_submission(locked)
     project = locked.task.project
     LedgerEntry.objects.create(
         annotator_id=locked.annotator_id,
@@ -212,11 +244,18 @@ def assignment_submit(
         kind=LedgerEntry.Kind.REWARD,
         amount_cents=project.reward_cents,
     )
+    control_answer_record(assignment=locked, annotation=annotation)
+    rules_evaluate(assignment=locked)
+    # Last: the task row is shared by every annotator of the task, and its lock is held
+    # until commit, so the fewer statements after it, the less the others wait.
+    if _task_count_submission(locked):
+        transaction.on_commit(partial(task_aggregate_job.delay, locked.task_id))
     return annotation
 
 
-def _task_count_submission(assignment: Assignment) -> None:
-    overlap = assignment.task.project.overlap
+def _task_count_submission(assignment: Assignment) -> bool:
+    """Count the slot; True when the task is now complete (its answers can be aggregated)."""
+    overlap = Coalesce(F("target_overlap"), Value(assignment.task.project.overlap))
     # One UPDATE, so concurrent submits on the same task cannot lose a count.
     Task.objects.filter(pk=assignment.task_id).update(
         submitted_count=F("submitted_count") + 1,
@@ -226,6 +265,9 @@ def _task_count_submission(assignment: Assignment) -> None:
         ),
         updated_at=timezone.now(),
     )
+    return Task.objects.filter(
+        pk=assignment.task_id, status=Task.Status.COMPLETE, is_control=False
+    ).exists()
 
 
 @transaction.atomic
@@ -238,6 +280,7 @@ def assignment_skip(*, assignment: Assignment) -> Assignment:
         raise DomainError("This task is already submitted.")
     locked.status = Assignment.Status.SKIPPED
     locked.save(update_fields=["status", "updated_at"])
+    rules_evaluate(assignment=locked)
     return locked
 
 
@@ -264,3 +307,16 @@ def assignment_report(*, assignment: Assignment, problem: str, comment: str = ""
     locked.status = Assignment.Status.SKIPPED
     locked.save(update_fields=["status", "updated_at"])
     return annotation
+
+
+def assignments_expire() -> int:
+    """Mark every in-progress assignment whose lease ran out EXPIRED, in one UPDATE.
+
+    Run by beat every minute (`labeling.jobs.assignments_expire`). The slot is already
+    free once the lease time passes (claims count only running leases); this makes the
+    state visible and keeps the live-assignment lookups small. Safe to run any time.
+    """
+    now = timezone.now()
+    return Assignment.objects.filter(
+        status=Assignment.Status.IN_PROGRESS, lease_expires_at__lte=now
+    ).update(status=Assignment.Status.EXPIRED, updated_at=now)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from annotator.projects.models import Pipeline, Project, Task
+from annotator.projects.models import Agreement, FinalSpan, Pipeline, Project, Task
 
 
 @admin.register(Pipeline)
@@ -20,3 +20,16 @@ class TaskAdmin(admin.ModelAdmin):
     list_display = ["id", "project", "snippet", "status", "is_control", "submitted_count"]
     list_filter = ["status", "is_control", "project"]
     raw_id_fields = ["snippet"]
+
+
+@admin.register(FinalSpan)
+class FinalSpanAdmin(admin.ModelAdmin):
+    list_display = ["id", "task", "category", "context", "start", "end", "confidence", "verdict"]
+    list_filter = ["category", "method", "verdict"]
+    raw_id_fields = ["task"]
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    list_display = ["project", "updated_at"]
+    readonly_fields = ["state"]

@@ -23,23 +23,7 @@ from annotator.labeling import services as labeling
 from annotator.labeling.models import Annotation, Assignment
 from annotator.projects.models import Project
 from annotator.projects.services import SpanInput
-
-
-def _refusal(user, project: Project | None = None) -> str:
-    """Why this user may not take tasks (of this project), or "" when they may."""
-    if user.is_requester:
-        return "Requesters do not take tasks; use an annotator account."
-    if user.consented_at is None:
-        return "Accept the terms on the website before taking tasks."
-    if project is not None and project.min_skill:
-        skills = selectors.skills_of(user)
-        for category in project.categories:
-            if skills.get(category, 0) < project.min_skill:
-                return (
-                    f"This project needs a {category} skill of {project.min_skill}; "
-                    f"yours is {skills.get(category, 0)}."
-                )
-    return ""
+from annotator.quality.services.access import AccessRefused, project_access
 
 
 @extend_schema(
@@ -53,13 +37,17 @@ def _refusal(user, project: Project | None = None) -> str:
 )
 @api_view(["POST"])
 def assignment_next(request, project_id: int):
-    if reason := _refusal(request.user):
-        raise PermissionDenied(reason)
-    projects = labeling_selectors.projects_for_annotator(request.user)
-    project = get_object_or_404(projects, pk=project_id)
-    if reason := _refusal(request.user, project):
-        raise PermissionDenied(reason)
-    assignment = labeling.assignment_next(annotator=request.user, project=project)
+    if request.user.is_requester:
+        raise PermissionDenied("Requesters do not take tasks; use an annotator account.")
+    project = get_object_or_404(Project.objects.filter(status=Project.Status.ACTIVE), pk=project_id)
+    # The same rules, and the same words, as the labeling page's "no work" screen.
+    decision = project_access(annotator=request.user, project=project)
+    if not decision.allowed:
+        raise PermissionDenied(decision.message)
+    try:
+        assignment = labeling.assignment_next(annotator=request.user, project=project)
+    except AccessRefused as exc:  # a sanction landed between the check and the claim
+        raise PermissionDenied(str(exc)) from exc
     if assignment is None:
         return Response(status=status.HTTP_204_NO_CONTENT)
     assignment = labeling_selectors.assignments_for_annotator(request.user).get(pk=assignment.pk)

@@ -1,10 +1,11 @@
-"""Formatting helpers for the labeling templates: chips and labels, no logic."""
+"""Formatting helpers for the labeling templates: chips, labels and the code block."""
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from annotator.core import taxonomy
-from annotator.labeling.rendering import Mark
+from annotator.labeling.rendering import Line, Mark, Piece, Segment
 
 register = template.Library()
 
@@ -28,3 +29,56 @@ def mark_chip(mark: Mark) -> str:
     if mark.context and mark.context != taxonomy.Context.REAL:
         return f"{chip} · {mark.context}"
     return chip
+
+
+@register.filter
+def cents(amount: int | None) -> str:
+    amount = amount or 0
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount) // 100}.{abs(amount) % 100:02d}"
+
+
+@register.filter
+def duration(seconds: int | None) -> str:
+    seconds = max(0, int(seconds or 0))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+# The code block is built here rather than in a template loop: it is the hot part of
+# the page (hundreds of pieces), and every piece of text goes through escape().
+
+
+def _piece_html(piece: Piece) -> str:
+    text = escape(piece.text)
+    if piece.cls == "bidi":
+        # Shown as a visible marker (CSS) and isolated so it cannot reorder its neighbours.
+        return f'<span class="bidi" data-cp="U+{ord(piece.text):04X}">{text}</span>'
+    if piece.cls:
+        return f'<span class="t-{piece.cls}">{text}</span>'
+    return text
+
+
+def _segment_html(segment: Segment, labels: bool) -> str:
+    inner = "".join(_piece_html(p) for p in segment.pieces)
+    mark = segment.mark
+    if mark is None:
+        return inner
+    classes = f"span-mark cat-{mark.category}" + (" span-end" if segment.closes_mark else "")
+    focus = ' tabindex="0"' if segment.opens_mark and labels else ""
+    label = taxonomy.Category(mark.category).label
+    return (
+        f'<mark class="{classes}" data-span="{mark.index}" data-chip="{escape(mark_chip(mark))}"'
+        f' title="{escape(label)}"{focus}>{inner}</mark>'
+    )
+
+
+@register.simple_tag
+def code_lines(lines: list[Line], labels: bool = True) -> SafeString:
+    """The lines of a snippet as HTML whose text content is the snippet, to the character."""
+    html = [
+        f'<span class="line" data-offset="{line.offset}" data-line="{line.number}">'
+        + "".join(_segment_html(s, labels) for s in line.segments)
+        + "</span>"
+        for line in lines
+    ]
+    return mark_safe("".join(html))

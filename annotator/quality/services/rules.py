@@ -1,0 +1,217 @@
+"""Quality-control rules and the sanctions they impose.
+
+`rules_evaluate` runs after every submit and skip (inside the same transaction). Each
+rule reads only the annotator's last few rows in the project, and only rows newer than
+the last sanction of the same rule there, so one streak fires once and a warned
+annotator starts with a clean slate. A rule set to OFF in the project's `QualityPolicy`
+is not evaluated. Rules (and their policy fields):
+
+* too fast: the last `fast_streak` submissions each took less than `fast_seconds` per
+  50 lines of snippet, measured on the server (claim to submit), which no client can fake;
+* skips: the last `skip_streak` tasks the annotator closed were all skipped (a problem
+  report is not a skip);
+* control accuracy: under `accuracy_min` percent of the last `control_window` control
+  answers were correct in every category, once there are `control_minimum` of them;
+* "no PII" on PII: at least `no_pii_max` of the last `no_pii_window` control tasks whose
+  gold has PII were answered "No PII".
+
+A sanction's `reason` is written for the annotator and shown to them as it is; the
+requester sees the same log.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.postgres.aggregates import BoolAnd
+from django.db import transaction
+from django.db.models import Max
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from annotator.core.exceptions import DomainError
+from annotator.labeling.models import Assignment
+from annotator.projects.models import Project
+from annotator.quality.models import Action, ControlAnswer, QualityPolicy, Sanction
+from annotator.quality.spans import AMBIGUOUS
+
+Rule = Sanction.Rule
+Status = Assignment.Status
+
+
+def policy_for(project: Project) -> QualityPolicy:
+    """The project's quality policy, created with the defaults on first use."""
+    policy, _ = QualityPolicy.objects.get_or_create(project=project)
+    policy.project = project  # spares a query for callers that read policy.project
+    return policy
+
+
+def _consequence(action: str, until: datetime | None) -> str:
+    if action == Action.SUSPEND:
+        return f"You are suspended from this project until {until:%Y-%m-%d %H:%M} UTC."
+    if action == Action.BAN:
+        return "You are banned from this project."
+    return "This is a warning: please take the time each task needs."
+
+
+@transaction.atomic
+def sanction_impose(
+    *, annotator, project: Project, rule: str, action: str, reason: str, actor=None
+) -> Sanction:
+    """Log a sanction; a suspension lasts the policy's `suspend_minutes`."""
+    if action not in {Action.WARN, Action.SUSPEND, Action.BAN}:
+        raise DomainError("A sanction warns, suspends or bans.")
+    if not reason.strip():
+        raise DomainError("Say why: the annotator is shown the reason.")
+    until = None
+    if action == Action.SUSPEND:
+        until = timezone.now() + timedelta(minutes=policy_for(project).suspend_minutes)
+    return Sanction.objects.create(
+        annotator=annotator, project=project, rule=rule, action=action, until=until,
+        reason=f"{reason.strip()} {_consequence(action, until)}", created_by=actor,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def sanction_lift(*, sanction: Sanction, actor) -> Sanction:
+    """End a suspension or ban early (a requester's decision). Lifting twice is harmless."""
+    locked = Sanction.objects.select_for_update().get(pk=sanction.pk)
+    if locked.lifted_at is None:
+        locked.lifted_at = timezone.now()
+        locked.save(update_fields=["lifted_at", "updated_at"])
+    return locked
+
+
+def _too_fast(assignment: Assignment, policy: QualityPolicy, since) -> str:
+    rows = Assignment.objects.filter(
+        annotator_id=assignment.annotator_id,
+        task__project_id=policy.project_id,
+        status=Status.SUBMITTED,
+    )
+    if since is not None:
+        rows = rows.filter(submitted_at__gt=since)
+    recent = rows.order_by("-submitted_at", "-pk").values_list(
+        "created_at", "submitted_at", "task__snippet__line_count"
+    )[: policy.fast_streak]
+    if len(recent) < policy.fast_streak:
+        return ""
+    lines_per_task = settings.SNIPPET_LINES
+    for claimed, submitted, lines in recent:
+        limit = policy.fast_seconds * max(lines, 1) / lines_per_task
+        if (submitted - claimed).total_seconds() >= limit:
+            return ""
+    return (
+        f"Your last {len(recent)} submissions came in under {policy.fast_seconds} seconds "
+        f"per {lines_per_task} lines of code: too fast to read the code."
+    )
+
+
+def _skips(assignment: Assignment, policy: QualityPolicy, since) -> str:
+    rows = Assignment.objects.filter(
+        annotator_id=assignment.annotator_id,
+        task__project_id=policy.project_id,
+        status__in=[Status.SUBMITTED, Status.SKIPPED],
+    ).annotate(closed_at=Coalesce("submitted_at", "updated_at"))
+    if since is not None:
+        rows = rows.filter(closed_at__gt=since)
+    recent = rows.order_by("-closed_at", "-pk").values_list("status", "annotation__pk")[
+        : policy.skip_streak
+    ]
+    skipped = [status == Status.SKIPPED and report is None for status, report in recent]
+    if len(skipped) < policy.skip_streak or not all(skipped):
+        return ""
+    return f"You skipped your last {len(skipped)} tasks in a row."
+
+
+def _low_accuracy(assignment: Assignment, policy: QualityPolicy, since) -> str:
+    answers = ControlAnswer.objects.filter(
+        annotator_id=assignment.annotator_id, project_id=policy.project_id
+    )
+    if since is not None:
+        answers = answers.filter(created_at__gt=since)
+    recent = list(
+        answers.values("assignment")
+        .annotate(ok=BoolAnd("correct"), at=Max("created_at"))
+        .order_by("-at")
+        .values_list("ok", flat=True)[: policy.control_window]
+    )
+    if len(recent) < policy.control_minimum:
+        return ""
+    percent = round(100 * sum(recent) / len(recent))
+    if percent >= policy.accuracy_min:
+        return ""
+    return (
+        f"Only {percent}% of your last {len(recent)} checked answers were right; "
+        f"this project needs {policy.accuracy_min}%."
+    )
+
+
+def _has_pii(gold: list[dict]) -> bool:
+    return any(span["category"] != AMBIGUOUS for span in gold)
+
+
+def _no_pii_on_pii(assignment: Assignment, policy: QualityPolicy, since) -> str:
+    rows = Assignment.objects.filter(
+        annotator_id=assignment.annotator_id,
+        task__project_id=policy.project_id,
+        task__is_control=True,
+        status=Status.SUBMITTED,
+    ).exclude(task__gold_spans=[])
+    if since is not None:
+        rows = rows.filter(submitted_at__gt=since)
+    recent = rows.order_by("-submitted_at", "-pk").values_list(
+        "annotation__no_pii", "task__gold_spans"
+    )[: policy.no_pii_window]
+    misses = sum(no_pii for no_pii, gold in recent if _has_pii(gold))
+    if misses < policy.no_pii_max:
+        return ""
+    return (
+        f"You answered 'No PII' on {misses} of your last {len(recent)} checked tasks "
+        "that do contain personal data."
+    )
+
+
+def _checks(assignment: Assignment, policy: QualityPolicy) -> list[tuple[str, str, object]]:
+    """The rules this event can make fire: the others could not have changed."""
+    if assignment.status == Status.SKIPPED:
+        return [(Rule.SKIPS, policy.skip_action, _skips)]
+    checks = [(Rule.TOO_FAST, policy.fast_action, _too_fast)]
+    if assignment.task.is_control:
+        checks.append((Rule.LOW_ACCURACY, policy.accuracy_action, _low_accuracy))
+        if assignment.annotation.no_pii:
+            checks.append((Rule.NO_PII, policy.no_pii_action, _no_pii_on_pii))
+    return checks
+
+
+@transaction.atomic
+def rules_evaluate(*, assignment: Assignment) -> list[Sanction]:
+    """Run the project's rules after a submit or skip; return the sanctions imposed."""
+    project = assignment.task.project
+    if project.kind == Project.Kind.QUIZ or assignment.status not in {
+        Status.SUBMITTED,
+        Status.SKIPPED,
+    }:
+        return []
+    policy = policy_for(project)
+    checks = [c for c in _checks(assignment, policy) if c[1] != Action.OFF]
+    if not checks:
+        return []
+    last = dict(
+        Sanction.objects.filter(annotator_id=assignment.annotator_id, project=project)
+        .values("rule")
+        .annotate(at=Max("created_at"))
+        .values_list("rule", "at")
+    )
+    fired = []
+    for rule, action, check in checks:
+        reason = check(assignment, policy, last.get(rule))
+        if reason:
+            fired.append(
+                sanction_impose(
+                    annotator=assignment.annotator,
+                    project=project,
+                    rule=rule,
+                    action=action,
+                    reason=reason,
+                )
+            )
+    return fired
