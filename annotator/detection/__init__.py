@@ -39,15 +39,13 @@ def resolve(candidates: list[Candidate]) -> list[DetectedSpan]:
         key=lambda c: (-c.priority, -(c.span.end - c.span.start), c.span.start),
     )
     kept: list[DetectedSpan] = []
-    taken: list[tuple[int, int]] = []
+    # One byte per character, set once kept: a test per span costs its length, not the
+    # number of spans kept so far (tens of thousands on a minified file).
+    taken = bytearray(max((c.span.end for c in ranked), default=0))
     for candidate in ranked:
         span = candidate.span
-        if span.end <= span.start or _overlaps(taken, span.start, span.end):
+        if span.end <= span.start or taken.find(1, span.start, span.end) != -1:
             continue
         kept.append(span)
-        taken.append((span.start, span.end))
+        taken[span.start : span.end] = b"\x01" * (span.end - span.start)
     return sorted(kept, key=lambda s: s.start)
-
-
-def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(start < e and s < end for s, e in taken)

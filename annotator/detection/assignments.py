@@ -10,12 +10,13 @@ import re
 from dataclasses import dataclass
 
 from annotator.detection.context import Scan
+from annotator.detection.triggers import KEYWORDS
 
-_KEYWORDS = re.compile(
-    r"pass|pwd|secret|token|key|auth|credential|bearer|user|login|account|acct|client|"
-    r"consumer|phone|mobile|fax|tel|cell|owner|author|name|email|uid"
-)
 _IDENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-$@")
+# The rest of an identifier run from a keyword (group 1), then a cheap test that a
+# separator may follow it (group 2: the first characters `_SEPARATOR` can start with
+# after the run's optional quote or bracket).
+_AFTER_KEYWORD = re.compile(r"""([A-Za-z0-9_.\-$@]*+)(["'`]?\]?\s*[:=(,\->])?""")
 _SEPARATOR = re.compile(
     r"""["'`]?\]?(?:\s*:\s*[A-Za-z][\w\[\]|, .]{0,30}?(?==))?"""  # optional type annotation
     r"""[ \t]*(?P<sep>:=|=>|===|==|=|:|->|\(|,|>)[ \t]*"""
@@ -27,6 +28,11 @@ _UNQUOTED = re.compile(r"""(?P<value>[^\s"'`,;#&)<>\]}]{1,256})""")
 _LINE_START = re.compile(
     r"""^[ \t]*(?:export[ \t]+|set[ \t]+|-[ \t]+|[#;]+[ \t]*|//[ \t]*)*$""", re.MULTILINE
 )
+# Assignment-shaped text on lines this long is minified code or data, where names
+# and values are too mixed up to pair reliably.
+_MINIFIED_LINE = 1_000
+_REST_BLANK = re.compile(r"""[ \t\r"']*\Z""")
+_REST_COMMENT = re.compile(r"""[ \t"']*#""")
 _CALL_NAMES = frozenset({"password", "passwd", "token", "apikey", "api_key", "secret", "username"})
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
@@ -43,6 +49,9 @@ class Assignment:
     separator: str
     config_line: bool  # `name = value` alone on its line (YAML, INI, .env, properties)
     next_char: str  # the character after the value (after its closing quote if quoted)
+    # whitespace or a type annotation before the separator (`A = 1`, `A: Final = 1`),
+    # as code writes it, not a .env file (`A=1`)
+    spaced: bool = False
 
 
 def name_words(name: str) -> tuple[str, ...]:
@@ -50,28 +59,28 @@ def name_words(name: str) -> tuple[str, ...]:
 
 
 def find_assignments(scan: Scan) -> list[Assignment]:
-    out: list[Assignment] = []
-    seen: set[int] = set()
-    text = scan.text
-    for m in _KEYWORDS.finditer(scan.lower):
-        start, end = _widen(text, m.start(), m.end())
-        if end in seen:
+    """Parse every identifier that contains a keyword, once, in text order."""
+    text, out, seen = scan.text, [], set()
+    positions = scan.hits.positions
+    # Identifiers never overlap, so keyword order is identifier order.
+    for pos in sorted(p for keyword in KEYWORDS for p in positions.get(keyword, ())):
+        after = _AFTER_KEYWORD.match(text, pos)
+        run_end = after.end(1)
+        if run_end in seen:
             continue
-        seen.add(end)
+        seen.add(run_end)
+        if after.group(2) is None:
+            continue  # no separator can follow this identifier
+        start = pos
+        while start > 0 and text[start - 1] in _IDENT_CHARS:
+            start -= 1
+        end = run_end
+        while end > start and text[end - 1] in ".-":
+            end -= 1
         found = _parse_value(scan, start, end)
         if found is not None:
             out.append(found)
     return out
-
-
-def _widen(text: str, start: int, end: int) -> tuple[int, int]:
-    while start > 0 and text[start - 1] in _IDENT_CHARS:
-        start -= 1
-    while end < len(text) and text[end] in _IDENT_CHARS:
-        end += 1
-    while end > start and text[end - 1] in ".-":
-        end -= 1
-    return start, end
 
 
 def _parse_value(scan: Scan, name_start: int, name_end: int) -> Assignment | None:
@@ -91,11 +100,13 @@ def _parse_value(scan: Scan, name_start: int, name_end: int) -> Assignment | Non
         if unquoted is None or sep.group("sep") in "(,":
             return None
         value, start, end = unquoted.group("value"), unquoted.start(), unquoted.end()
-    line_start = text.rfind("\n", 0, name_start) + 1
-    line_end = text.find("\n", end)
-    rest = text[end : len(text) if line_end == -1 else line_end]
-    config_line = bool(_LINE_START.match(text, line_start, name_start)) and (
-        not rest.strip(" \t\r\"'") or rest.lstrip(" \t\"'").startswith("#")
+    line_start, line_end = scan.line_at(name_start)[0], scan.line_at(end)[1]
+    if line_end - line_start > _MINIFIED_LINE or not _shape_fits(text, name_start, sep, end):
+        return None
+    # Matched in place rather than on a slice of the rest of the line, which would
+    # copy a minified file's whole line for every assignment on it.
+    config_line = bool(_LINE_START.match(text, line_start, name_start)) and bool(
+        _REST_BLANK.match(text, end, line_end) or _REST_COMMENT.match(text, end, line_end)
     )
     return Assignment(
         name=name,
@@ -108,7 +119,31 @@ def _parse_value(scan: Scan, name_start: int, name_end: int) -> Assignment | Non
         separator=sep.group("sep"),
         config_line=config_line,
         next_char=text[end + 1 if quoted is not None else end : end + 2][:1] or "\n",
+        spaced=sep.group().startswith((" ", "\t", ":")),
     )
+
+
+def _shape_fits(text: str, name_start: int, sep: re.Match, value_end: int) -> bool:
+    """Reject shapes that only look like `name = value`.
+
+    `AWS::S3::Bucket` and `Foo::password` are scoped type names; `("name", "value")`
+    must be a whole pair in brackets, not two items of a longer list or a dict value
+    (`"role": "user", "content": ...`); `<name>value` must close its element; and in
+    `user, password = "wile", "coyote"` the first value belongs to the first name.
+    """
+    if text[max(0, name_start - 2) : name_start] == "::":
+        return False
+    kind = sep.group("sep")
+    after = text[value_end + 1 : value_end + 80].lstrip(" \t")  # past a closing quote
+    if kind == ",":
+        before = text[max(0, name_start - 80) : name_start - 1].rstrip(" \t")
+        return before.endswith(("(", "[")) and after.startswith((")", "]"))
+    if kind == ">":
+        return text.startswith("<", value_end)
+    if kind == "=" and sep.group().startswith((" ", "\t")):
+        before = text[max(0, name_start - 80) : name_start].rstrip(" \t")
+        return not before.endswith(",")  # `user, password = ...` unpacks a tuple
+    return True
 
 
 def _separator_fits(text: str, name_start: int, name_end: int, sep: str) -> bool:

@@ -5,11 +5,16 @@ the leading header and the line lookups are computed once.
 """
 
 import re
+from bisect import bisect_left
 from functools import cached_property
 
+from annotator.detection.triggers import Hits
 from annotator.detection.types import LICENSE, PLACEHOLDER, REAL
 
 _HEADER_SCAN_CHARS = 20_000
+_NEWLINE = re.compile("\n")
+_SHORT_LINE = 2_000
+_ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
 _LINE_COMMENT = re.compile(r"[ \t]*(?:#|//|--|;|%|\*|REM\b)")
 _BLOCK_OPEN = re.compile(r"[ \t]*(/\*|<!--|\"\"\"|'''|=begin|\{-|\(\*)")
 _BLOCK_CLOSE = {"/*": "*/", "<!--": "-->", '"""': '"""', "'''": "'''", "=begin": "=end"}
@@ -30,6 +35,7 @@ _AUTHOR_LIST_OPEN = re.compile(
     r"(?i)[\"']?(?:authors|maintainers|contributors|developers)[\"']?\s*[:=]\s*\[[^\]]*\Z"
 )
 
+_AUTHOR_LIST_WORDS = ("author", "maintainer", "contributors", "developers")
 PLACEHOLDER_NAMES = frozenset(
     {
         "john doe", "jane doe", "john roe", "jane roe", "richard roe", "john q. public",
@@ -68,26 +74,78 @@ class Scan:
         lowered = text.lower()
         # str.lower() can change the length of some non-ASCII text; offsets must match.
         self.lower = lowered if len(lowered) == len(text) else _ascii_lower(text)
+        self.hits = Hits(self.lower)
+        self._line_cache: dict[tuple[re.Pattern, int], bool] = {}
+
+    def has(self, literal: str) -> bool:
+        """`literal in self.lower`, answered from the trigger pass (see triggers.py)."""
+        return self.hits.has(literal)
+
+    def has_cased(self, exact: str) -> bool:
+        """`exact in self.text`, answered from the trigger pass (see triggers.py)."""
+        return self.hits.has_cased(self.text, exact)
+
+    def positions(self, literal: str) -> list[int]:
+        """Where `literal` (a trigger literal) starts in self.lower, in order."""
+        return self.hits.positions.get(literal, [])
+
+    def cased_positions(self, exacts: tuple[str, ...]) -> list[int]:
+        """Where any of `exacts` starts in self.text (lower-cased forms in LITERALS)."""
+        return self.hits.cased_positions(self.text, exacts)
+
+    def has_any(self, literals: tuple[str, ...]) -> bool:
+        return self.hits.has_any(literals)
+
+    def has_any_cased(self, exacts: tuple[str, ...]) -> bool:
+        return self.hits.has_any_cased(self.text, exacts)
 
     @cached_property
     def header_end(self) -> int:
         return license_header_end(self.text)
 
+    @cached_property
+    def _newlines(self) -> list[int]:
+        return [m.start() for m in _NEWLINE.finditer(self.text)]
+
     def line_at(self, pos: int) -> tuple[int, int]:
-        start = self.text.rfind("\n", 0, pos) + 1
-        end = self.text.find("\n", pos)
-        return start, len(self.text) if end == -1 else end
+        """(start, end) of the line holding `pos`, newline excluded.
+
+        `rfind`/`find` within a bounded window answer for ordinary lines; past that, a
+        binary search over the newline offsets, since unbounded searches from every
+        candidate would be quadratic on a minified file's single huge line.
+        """
+        text = self.text
+        low, high = max(0, pos - _SHORT_LINE), pos + _SHORT_LINE
+        start = text.rfind("\n", low, pos) + 1
+        end = text.find("\n", pos, high)
+        if (start or not low) and (end != -1 or high >= len(text)):
+            return start, len(text) if end == -1 else end
+        newlines = self._newlines
+        i = bisect_left(newlines, pos)
+        start = newlines[i - 1] + 1 if i else 0
+        return start, newlines[i] if i < len(newlines) else len(self.text)
 
     def line_text(self, pos: int) -> str:
         start, end = self.line_at(pos)
         return self.text[start:end]
 
+    def line_matches(self, pattern: re.Pattern, pos: int) -> bool:
+        """`pattern.search(line)` for the line holding `pos`, computed once per line."""
+        start, end = self.line_at(pos)
+        key = (pattern, start)
+        found = self._line_cache.get(key)
+        if found is None:
+            found = self._line_cache[key] = bool(pattern.search(self.text[start:end]))
+        return found
+
     def in_license(self, pos: int) -> bool:
         """True inside the leading copyright/license comment or on an attribution line."""
         if pos < self.header_end:
             return True
-        if _ATTRIBUTION_LINE.search(self.line_text(pos)):
+        if self.line_matches(_ATTRIBUTION_LINE, pos):
             return True
+        if not self.has_any(_AUTHOR_LIST_WORDS):
+            return False  # the look-back below needs one of these words
         window = self.text[max(0, pos - 400) : pos]
         return bool(_AUTHOR_LIST_OPEN.search(window))
 
@@ -97,8 +155,27 @@ class Scan:
         return PLACEHOLDER if placeholder else REAL
 
 
+_NAME_PUNCTUATION = frozenset(" \t'’-.\"")  # noqa: RUF001  (typographic apostrophe)
+
+
+def run_start(text: str, end: int, low: int, allowed: frozenset[str] | None) -> int:
+    """Where the run of `allowed` characters ending at `end` starts (not before `low`).
+
+    `allowed=None` means letters plus the punctuation of names. A regex anchored at
+    `end` can only match inside that run, so searching from its start finds the same
+    leftmost match as searching from `low`, without trying every earlier position.
+    """
+    pos = end
+    while pos > low:
+        ch = text[pos - 1]
+        if not (ch in allowed if allowed is not None else ch.isalnum() or ch in _NAME_PUNCTUATION):
+            break
+        pos -= 1
+    return pos
+
+
 def _ascii_lower(text: str) -> str:
-    return "".join(c.lower() if c.isascii() else c for c in text)
+    return text.translate(_ASCII_LOWER)
 
 
 def license_header_end(text: str) -> int:

@@ -2,7 +2,7 @@
 
 import re
 
-from annotator.detection.context import Scan, placeholder_domain
+from annotator.detection.context import Scan, placeholder_domain, run_start
 from annotator.detection.types import EMAIL, Candidate, DetectedSpan
 
 PRIORITY = 70
@@ -12,6 +12,7 @@ _AT_SIGN = re.compile(
     r"(?![\w\-@]|\.[A-Za-z0-9])"
 )
 _LOCAL = re.compile(r"[A-Za-z0-9_%+\-]{1,64}(?:\.[A-Za-z0-9_%+\-]{1,64}){0,8}\Z")
+_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_%+-.")
 _LEFT_BOUNDARY = frozenset("./=@%+-") | frozenset("abcdefghijklmnopqrstuvwxyz")
 _AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+)"
 _DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+)"
@@ -88,7 +89,9 @@ def _plain(scan: Scan) -> list[Candidate]:
     text, out = scan.text, []
     for m in _AT_SIGN.finditer(text):
         at, domain = m.start(), m.group(1)
-        local_match = _LOCAL.search(text, max(0, at - 200), at)
+        # A match lies inside the run of local-part characters before "@": searching
+        # from the run's start gives the same leftmost match as searching the window.
+        local_match = _LOCAL.search(text, run_start(text, at, max(0, at - 200), _LOCAL_CHARS), at)
         if local_match is None:
             continue
         start = local_match.start()

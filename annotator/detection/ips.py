@@ -7,11 +7,14 @@ import ipaddress
 import re
 
 from annotator.detection.context import Scan
+from annotator.detection.triggers import matches_at
 from annotator.detection.types import IP_ADDRESS, Candidate, DetectedSpan
 
 PRIORITY = 45
 # A dotted quad that is not part of a longer dotted run (OIDs, versions like 1.2.3.4.5).
-_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\w)")
+# Written to start with a digit (the look-behind follows the first digit) so the regex
+# engine skips non-digits in C instead of trying the look-behind at every position.
+_IPV4 = re.compile(r"\d(?<![\w.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?!\.?\w)")
 _IPV6 = re.compile(
     r"(?<![\w:.])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:]{2,39}"
     r"(?:(?<=:)(?:\d{1,3}\.){3}\d{1,3})?(?![\w.:])"
@@ -20,27 +23,42 @@ _IPV6 = re.compile(
 _IPV4_HINT = re.compile(r"\.\d{1,3}\.\d{1,3}\.\d")
 _IPV6_HINT = re.compile(r":[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:")
 _VERSION_CONTEXT = re.compile(
-    r"(?i)(?:version|\bver\b|\bv\b|release|build|assembly|\boid\b|==|>=|<=|~=)[\"'\s:=(\[]*\Z"
-    r"|(?:version|\boid\b|fileversion|productversion)"
+    r"(?:version|\bver\b|\bv\b|release|build|assembly|\boid\b|==|>=|<=|~=)[\"'\s:=(\[]*\Z"
+    r"|(?:version|(?<![a-z])oid(?![a-z])|fileversion|productversion|objectidentifier)"
+    # "linux-2.6.35.9", "merged to 1.6.2.3", "update V8 to 10.2.154.2", "up to 1.7.3.0"
+    r"|[a-z]-\Z|\b(?:merged|up|updated?|upgraded?|bump(?:ed)?|v8)\s+(?:to\s+)?\Z"
+    r"|\b(?:since|until|fixed in)\s+v?\Z"
 )
+# Section numbers ("[3.7.2.4]", "5.2.1.4  Complete elliptic integrals"), SVG path data,
+# and an address after "addr/" (a mask) or "::" (part of an IPv6 literal).
+_NOT_AN_ADDRESS_BEFORE = re.compile(r"(?:\[|[0-9A-Fa-f.:]/|::)\Z")
+_MASK_BEFORE = re.compile(r"[0-9A-Fa-f.:]/\Z")
+_SVG_PATH = re.compile(r"""\bd=["'][Mm]""")
+_SECTION_TITLE = re.compile(r"[ \t]{2,}[A-Z]|[ \t]+<")
 
 
 def find(scan: Scan) -> list[Candidate]:
     text = scan.text
-    found = list(_ipv4(scan)) if _IPV4_HINT.search(text) else []
+    hints = [m.start() for m in _IPV4_HINT.finditer(text)]
+    found = list(_ipv4(scan, hints)) if hints else []
     if "::" in text or _IPV6_HINT.search(text):
         found.extend(_ipv6(scan))
     return found
 
 
-def _ipv4(scan: Scan):
+def _ipv4(scan: Scan, hints: list[int]):
+    """Dotted quads. A match's first dot starts a hint (no hint can start earlier inside
+    the digits and dots of a match, as a match follows a non-word, non-dot character),
+    so a match starts 1 to 3 characters before a hint."""
     text = scan.text
-    for m in _IPV4.finditer(text):
+    for m in matches_at(_IPV4, text, (h - k for h in hints for k in (1, 2, 3))):
+        if _looks_like_version(scan, m.start()) or _not_a_v4_address(scan, m):
+            continue
         try:
             address = ipaddress.IPv4Address(m.group())
         except ValueError:
             continue
-        if _ignored_v4(address) or _looks_like_version(scan, m.start()):
+        if _ignored_v4(address):
             continue
         yield _candidate(m.start(), m.end())
 
@@ -55,13 +73,26 @@ def _ignored_v4(address: ipaddress.IPv4Address) -> bool:
 
 
 def _looks_like_version(scan: Scan, start: int) -> bool:
-    line_start = scan.text.rfind("\n", 0, start) + 1
-    before = scan.text[max(line_start, start - 40) : start]
-    return bool(_VERSION_CONTEXT.search(before))
+    line_start = scan.line_at(start)[0]
+    # Searched on the lower-cased text: an IGNORECASE regex is several times slower.
+    return bool(_VERSION_CONTEXT.search(scan.lower, max(line_start, start - 40), start))
+
+
+def _not_a_v4_address(scan: Scan, m: re.Match) -> bool:
+    """A dotted quad that numbers a section, draws a path or is part of something else."""
+    text, start = scan.text, m.start()
+    if _NOT_AN_ADDRESS_BEFORE.search(text, max(0, start - 3), start):
+        return True
+    small = all(int(part) < 40 for part in m.group().split("."))
+    if small and (text.startswith("]", m.end()) or _SECTION_TITLE.match(text, m.end())):
+        return True
+    return scan.line_matches(_SVG_PATH, start)
 
 
 def _ipv6(scan: Scan):
     for m in _IPV6.finditer(scan.text):
+        if _MASK_BEFORE.search(scan.text, max(0, m.start() - 2), m.start()):
+            continue
         literal = m.group(0)
         if literal.endswith(":") and not literal.endswith("::"):
             literal = literal[:-1]  # "at 2001:db8::1: the gateway"

@@ -10,33 +10,59 @@ from functools import cache
 
 from annotator.detection import usernames, values
 from annotator.detection.assignments import Assignment
-from annotator.detection.context import PLACEHOLDER_NAMES, Scan
+from annotator.detection.context import PLACEHOLDER_NAMES, Scan, run_start
+from annotator.detection.triggers import matches_at
 from annotator.detection.types import NAME, Candidate, DetectedSpan
 
 PRIORITY = 30
-_WORD = r"(?:[^\W\d_][^\W\d_'’\-]*(?:[\-'’][^\W\d_]+)*|[^\W\d_]\.)"  # noqa: RUF001  (typographic apostrophes and dashes occur in names/years)
+# An initial ("C.") is tried first, or "Johan C. Stöver" would stop at "Johan C".
+_WORD = r"(?:[^\W\d_]\.|[^\W\d_][^\W\d_'’\-]*(?:[\-'’][^\W\d_]+)*)"  # noqa: RUF001  (typographic apostrophes and dashes occur in names/years)
 _NAME_RUN = re.compile(rf"{_WORD}(?:[ \t]+{_WORD}){{0,4}}")
 _COPYRIGHT = re.compile(
-    r"(?i)(?:copyright|\(c\)|©)(?:\s*(?:\(c\)|©|\d{4}(?:\s*[\-–,]\s*(?:\d{4}|\d{2}|present))*"  # noqa: RUF001  (typographic apostrophes and dashes occur in names/years)
+    r"(?:copyright|\(c\)|©)(?:\s*(?:\(c\)|©|\d{4}(?:\s*[\-–,]\s*(?:\d{4}|\d{2}|present))*"  # noqa: RUF001  (typographic apostrophes and dashes occur in names/years)
     r"|,|by|:))*\s*"
 )
 _AUTHOR_FIELD = re.compile(
-    r"(?i)(?:@author\b|\bauthors?\s*:|__(?:author|maintainer|credits)__\s*=\s*[\[(]?\s*[\"']|"
+    r"(?:@author\b|\bauthors?\s*:|__(?:author|maintainer|credits)__\s*=\s*[\[(]?\s*[\"']|"
     r"\b(?:author|maintainer)\s*=\s*[\"']|[\"'](?:author|maintainer)[\"']\s*:\s*[\"']|"
-    r"written\s+by|created\s+by|contributed\s+by|maintained\s+by|maintainer\s*:|"
+    r"\b(?:written|created|contributed|maintained)\s+by\b|maintainer\s*:|"
     r"signed-off-by\s*:|co-authored-by\s*:|moduleauthor::|codeauthor::|<author>|:author:|"
-    r"thanks\s+to|ported\s+by|original\s+by)"
+    r"\bthanks\s+to\b|\b(?:ported|original)\s+by\b)"
     r"[ \t]*"
 )
-_AUTHOR_HINTS = (
-    "author", " by", "maintainer", "signed-off", "thanks to", "moduleauthor", "codeauthor",
+_AUTHOR_VERBS = (
+    "written", "created", "contributed", "maintained", "ported", "original", "thanks",
+    "signed-off",
 )  # fmt: skip
+# "moduleauthor" and "codeauthor" contain "author".
+_AUTHOR_HINTS = ("author", " by", "maintainer", "signed-off", "thanks to")
+# Single words after "thanks to" / "by" that are prose, not a handle.
+_PROSE_WORDS = frozenset(
+    {"the", "a", "an", "its", "it", "this", "that", "these", "those", "all", "them", "him",
+     "her", "his", "their", "our", "you", "me", "us", "default", "hand", "design", "name",
+     "value", "type", "reference", "using", "which", "whom", "now", "then"}
+)  # fmt: skip
+_LEGAL_SUFFIXES = frozenset(
+    {"inc", "llc", "ltd", "corp", "co", "gmbh", "ag", "sa", "ab", "oy", "bv", "nv", "plc", "pty",
+     "srl", "spa", "kg", "sarl", "limited", "corporation"}
+)  # fmt: skip
+_PLACEHOLDER_PEOPLE = ("john doe", "jane doe", "jane roe", "richard roe", "max mustermann")
 _EMAIL_OPENER = re.compile(r"[<(\[][ \t]*(?:mailto:)?[\w.+\-]+@")
 _NAME_AT_END = re.compile(rf"({_WORD}(?:[ \t]+{_WORD}){{1,3}})[ \t\"']*\Z")
 _ORG_WORDS = frozenset(
     [
         "inc",
         "inc.",
+        "ab",
+        "oy",
+        "bv",
+        "nv",
+        "plc",
+        "pty",
+        "srl",
+        "spa",
+        "kg",
+        "sarl",
         "llc",
         "ltd",
         "ltd.",
@@ -182,14 +208,14 @@ _CJK = re.compile(r"[\u4e00-\u9fff\uac00-\ud7af\u3040-\u30ff]{2,4}")
 
 def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
     text, lower, found = scan.text, scan.lower, []
-    if "copyright" in lower or "(c)" in lower or "©" in text:
-        found.extend(_after_pattern(scan, _COPYRIGHT, lenient=True))
-    if any(word in lower for word in _AUTHOR_HINTS):
-        found.extend(_after_pattern(scan, _AUTHOR_FIELD, lenient=False))
+    if scan.has("copyright") or (scan.has("c)") and "(c)" in lower) or "©" in text:
+        found.extend(_after_pattern(scan, _COPYRIGHT, _copyright_starts(scan), lenient=True))
+    if scan.has_any(_AUTHOR_HINTS):
+        found.extend(_after_pattern(scan, _AUTHOR_FIELD, _author_starts(scan), lenient=False))
     if "@" in text:
         found.extend(_names_before_emails(scan))
-    for placeholder in ("john doe", "jane doe", "jane roe", "richard roe", "max mustermann"):
-        start = lower.find(placeholder)
+    for placeholder in _PLACEHOLDER_PEOPLE:
+        start = lower.find(placeholder) if scan.has(placeholder) else -1
         while start != -1:
             found.append(_make(scan, start, start + len(placeholder)))
             start = lower.find(placeholder, start + 1)
@@ -201,27 +227,58 @@ def _names_before_emails(scan: Scan):
     """`John Smith <jsmith@x.org>`: the name just before a bracketed address."""
     text = scan.text
     for m in _EMAIL_OPENER.finditer(text):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        name = _NAME_AT_END.search(text, max(line_start, m.start() - 80), m.start())
+        line_start = scan.line_at(m.start())[0]
+        low = max(line_start, m.start() - 80)
+        start = run_start(text, m.start(), low, None)  # the name's letters, spaces, quotes
+        name = _NAME_AT_END.search(text, start, m.start())
         if name is not None:
             yield from _one_name(scan, name.start(1), name.group(1), author=False)
 
 
-def _after_pattern(scan: Scan, pattern: re.Pattern, lenient: bool):
+def _copyright_starts(scan: Scan) -> list[int]:
+    starts = scan.positions("copyright") + [p - 1 for p in scan.positions("c)") if p]
+    pos = scan.text.find("©")
+    while pos != -1:
+        starts.append(pos)
+        pos = scan.text.find("©", pos + 1)
+    return starts
+
+
+def _author_starts(scan: Scan) -> list[int]:
+    """Every offset where an _AUTHOR_FIELD branch can start, from the trigger words:
+    "@author", "__author__", "co-authored-by", "moduleauthor::" and so on."""
+    starts = [p - k for p in scan.positions("author") for k in (0, 1, 2, 3, 4, 6)]
+    starts += [p - k for p in scan.positions("maintainer") for k in (0, 1, 2)]
+    starts += [p - 2 for p in scan.positions("credits")]
+    for word in _AUTHOR_VERBS:
+        starts += scan.positions(word)
+    return starts
+
+
+def _after_pattern(scan: Scan, pattern: re.Pattern, starts: list[int], lenient: bool):
+    """Names after each match of `pattern`, a lower-case regex matched on `scan.lower`
+    (same offsets as the text, and much faster than an IGNORECASE regex) at `starts`,
+    the offsets where it can begin."""
     text = scan.text
-    for m in pattern.finditer(text):
+    for m in matches_at(pattern, scan.lower, starts):
         line_end = text.find("\n", m.end())
         segment = text[m.end() : len(text) if line_end == -1 else line_end]
         segment = re.split(
-            r"[<(\[\"'{]|\ball rights\b|https?://|[\w.+\-]+@|\s{3,}|\.\s", segment, maxsplit=1
+            r"[<(\[\"'{]|\ball rights\b|https?://|[\w.+\-]+@|\s{3,}|(?<!\b[A-Z])\.\s",
+            segment,
+            maxsplit=1,
         )[0]
         yield from _names_in(scan, m.end(), segment, lenient=lenient, author=not lenient)
 
 
 def _names_in(scan: Scan, offset: int, segment: str, lenient: bool, author: bool = False):
     """Split `John Smith, Jane Roe and Bob` into names; single handles become USERNAME."""
-    for part in re.finditer(r"[^,;&/]+", segment):
+    parts = list(re.finditer(r"[^,;&/]+", segment))
+    for i, part in enumerate(parts):
         chunk = part.group()
+        following = parts[i + 1].group().split()[:1] if i + 1 < len(parts) else []
+        if following and following[0].lower().rstrip(".") in _LEGAL_SUFFIXES:
+            continue  # "Red Hat, Inc."
         for piece in re.split(r"\s+and\s+", chunk):
             start = offset + part.start() + chunk.find(piece)
             yield from _one_name(scan, start, piece.strip(" \t*#-:."), author)
@@ -233,7 +290,7 @@ def _one_name(scan: Scan, start: int, piece: str, author: bool):
     start = scan.text.find(piece, start)
     tokens = piece.split()
     if author and len(tokens) == 1 and re.fullmatch(r"@?[a-z][\w.\-]{1,30}", piece):
-        if usernames.is_person_handle(piece):
+        if usernames.is_person_handle(piece) and piece not in _PROSE_WORDS:
             yield usernames.make(scan, start, start + len(piece), license=True)
         return
     if _CJK.fullmatch(piece):
@@ -243,15 +300,19 @@ def _one_name(scan: Scan, start: int, piece: str, author: bool):
     if run is None:
         return
     name = _trim(run.group())
-    if _is_person(name, single_ok=author):
+    if name and _is_person(name, single_ok=author):
         yield _make(scan, start, start + len(name))
 
 
 def _trim(name: str) -> str:
-    tokens = name.split()
-    while tokens and (tokens[-1].lower() in _PARTICLES or not tokens[-1][0].isupper()):
+    """Drop trailing particles and lower-case words, keeping the text as written (a
+    re-joined name would lose doubled spaces and end the span early)."""
+    tokens = list(re.finditer(r"\S+", name))
+    while tokens and (
+        tokens[-1].group().lower() in _PARTICLES or not tokens[-1].group()[0].isupper()
+    ):
         tokens.pop()
-    return " ".join(tokens)
+    return name[: tokens[-1].end()] if tokens else ""
 
 
 def _is_person(name: str, single_ok: bool) -> bool:

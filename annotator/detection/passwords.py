@@ -7,7 +7,7 @@ connection strings, URL userinfo (`scheme://user:pass@host`), CLI flags and SQL.
 import re
 
 from annotator.detection import values
-from annotator.detection.assignments import Assignment
+from annotator.detection.assignments import Assignment, name_words
 from annotator.detection.context import Scan
 from annotator.detection.types import PASSWORD, Candidate, DetectedSpan
 
@@ -125,6 +125,7 @@ _NOT_PASSWORD_LAST = frozenset(
         "attempts",
         "retries",
         "store",
+        "zero",
     ]
 )
 URL_USERINFO = re.compile(
@@ -140,7 +141,17 @@ _CLI = re.compile(
     r"(?P<q>[\"']?)(?P<value>[^\s\"'`;|&]{1,128})(?P=q)"
 )
 _CLI_HINTS = ("--pass", "-password", "sshpass", "redis-cli", "mysql", " -u")
-_SQL = re.compile(r"(?i)\bidentified\s+by\s+(?:password\s+)?(['\"])(?P<value>[^'\"\n]{1,128})\1")
+_CLI_GATES = ("-pass", "sshpass", "redis-cli", "mysql", " -u")  # implied by _CLI_HINTS
+# Only in statements about a user or role (CREATE USER, ALTER ROLE, GRANT): prose says
+# "identified by" too.
+_SQL = re.compile(
+    r"(?i)\b(?:user|role|grant|login)\b[^\n;]*?"
+    r"\bidentified\s+by\s+(?:password\s+)?(['\"])(?P<value>[^'\"\n]{1,128})\1"
+)
+# A compound identifier (`key_password`, `opts.passwd`, `userPass`), not a word.
+_VARIABLE = re.compile(r"[A-Za-z_]\w*(?:[_.]\w+|[a-z][A-Z]\w*)")
+# An unquoted `password: SecretStr` in a class body or a stub is a type.
+_TYPE_NAME = re.compile(r"(?:[A-Z][a-z]+){2,}|Incomplete|Any|str|bytes")
 
 
 def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
@@ -148,7 +159,7 @@ def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
     text = scan.text
     if "://" in text:
         found.extend(_url_passwords(text))
-    if any(hint in scan.lower for hint in _CLI_HINTS):
+    if scan.has_any(_CLI_GATES) and any(hint in scan.lower for hint in _CLI_HINTS):
         found.extend(_cli_passwords(text))
     if "identified" in scan.lower:
         for m in _SQL.finditer(text):
@@ -171,6 +182,12 @@ def _is_password(a: Assignment) -> bool:
     value = a.value
     if values.unusable(value) or value.lower() in {a.name.lower(), a.words[-1]}:
         return False
+    if value.strip("'\"").lower() in a.words:
+        return False  # grammar rules: `pass_stmt: 'pass'`
+    if not a.quoted and _VARIABLE.fullmatch(value) and is_password_name(name_words(value)):
+        return False  # `self.key_password = key_password`: a variable
+    if value.startswith("arn:"):
+        return False
     if any(c.isspace() for c in value):
         return False  # prose: labels, prompts, translations
     only_secret = "secret" in a.words and not _PASSWORD_WORDS.intersection(a.words) - {"secret"}
@@ -183,10 +200,23 @@ def _is_password(a: Assignment) -> bool:
 
 def _unquoted_literal(a: Assignment) -> bool:
     """Unquoted values are literals on config lines and in DSNs, variables elsewhere."""
+    if a.name.startswith(("self.", "this.", "cls.")):
+        return False  # `self._password = val`: an attribute set from a variable
     if a.config_line:
-        return not values.looks_like_code(a.value, strict=False)
+        return not (
+            values.looks_like_code(a.value, strict=False)
+            or _TYPE_NAME.fullmatch(a.value)
+            or _code_constant(a)
+        )
     dsn_like = a.separator == "=" and a.next_char in ";&\"' \n"
     return dsn_like and a.words[-1] in _DSN_WORDS and not values.looks_like_code(a.value)
+
+
+def _code_constant(a: Assignment) -> bool:
+    """`PASS = 20`, `E_PASSPHRASE: Final = -2144272191`: numbers bound to constants in
+    code (spaces around `=`), not `DB_PASSWORD=1234` in a .env file."""
+    number = a.value.lstrip("-").isdigit()
+    return number and (a.value.startswith("-") or (a.name.isupper() and a.spaced))
 
 
 def _url_passwords(text: str):

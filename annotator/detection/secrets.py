@@ -9,6 +9,7 @@ import re
 from annotator.detection import values
 from annotator.detection.assignments import Assignment
 from annotator.detection.context import Scan
+from annotator.detection.triggers import TOKEN_HINTS, matches_at
 from annotator.detection.types import KEY, Candidate, DetectedSpan
 
 PEM_PRIORITY = 95
@@ -19,6 +20,7 @@ _PEM_BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)----
 _PEM_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
 _PEM_BODY_LINE = re.compile(r"""[\s"'+,\\n]*[A-Za-z0-9+/=]{16,}|[\s"']*[\w-]+: """)
 _PEM_MAX = 16_000
+_PEM_BASE64 = re.compile(r"[A-Za-z0-9+/]{24}")
 _FORMATS = re.compile(
     r"(?<![A-Za-z0-9_\-])(?:"
     r"(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|A3T[A-Z0-9])[A-Z0-9]{16}"
@@ -37,20 +39,23 @@ _FORMATS = re.compile(
     r"|\d{8,10}:AA[A-Za-z0-9_\-]{33}"
     r")(?![A-Za-z0-9_\-])"
 )
-# Every known format contains one of these literals; most texts contain none.
-_FORMAT_HINTS = (
-    "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "A3T", "ghp_", "gho_",
-    "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "glptt-", "glrt-", "gldt-", "glcbt-", "glsoat-",  # noqa: E501
-    "xox", "_live_", "_test_", "whsec_", "AIza", "ya29.", "eyJ", "SG.", "npm_", "pypi-", "sk-",
-    "shp", "sq0", "key-", "dop_v1_", "hf_", ":AA",
-)  # fmt: skip
+# Every known format contains one of triggers.TOKEN_HINTS; most texts contain none.
+# Regexes that start with a literal are searched much faster than ones that start
+# with a character set or an alternation.
+_AWS_HINT = re.compile(r"A(?:SIA|IDA|ROA|3T)")
 _SLACK_WEBHOOK = re.compile(r"hooks\.slack\.com/services/(T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/\w{20,})")
 _SSH_PUBLIC = re.compile(
     r"(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d{3}|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)"
     r"@openssh\.com)\s+AAAA[0-9A-Za-z+/]{40,16000}={0,3}"
 )
 _BARE_SSH_BLOB = re.compile(r"(?<![A-Za-z0-9+/])AAAA[BCE][0-9A-Za-z+/]{60,16000}={0,3}")
-_BEARER = re.compile(r"(?i)\b(?:bearer|token)\s+([A-Za-z0-9_\-.~+/]{20,512}=*)")
+# Not `--next-token <cursor>`: a hyphenated option is not an auth scheme.
+_BEARER = re.compile(r"(?i)(?<!-)\b(?:bearer|token)\s+([A-Za-z0-9_\-.~+/]{20,512}=*)")
+# Tokens that page through results or guard against replays are not secrets.
+_NOT_SECRET_WORDS = frozenset(
+    {"next", "page", "paging", "pagination", "continuation", "cursor", "marker", "backward",
+     "forward", "lock", "idempotency", "sync", "change", "resume"}
+)  # fmt: skip
 _KEY_WORDS = frozenset({"token", "secret", "apikey", "bearer", "credential", "credentials"})
 _KEY_QUALIFIERS = frozenset(
     [
@@ -163,10 +168,8 @@ def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
     found: list[Candidate] = []
     if "-----BEGIN" in text:
         found.extend(_pem_blocks(text))
-    if any(hint in text for hint in _FORMAT_HINTS):
-        found.extend(
-            _span(m.start(), m.end(), FORMAT_PRIORITY, 0.95) for m in _FORMATS.finditer(text)
-        )
+    if scan.has_any_cased(TOKEN_HINTS) or _AWS_HINT.search(text) or ":AA" in text:
+        found.extend(_token_formats(scan))
     if "hooks.slack.com" in text:
         found.extend(
             _span(m.start(1), m.end(1), FORMAT_PRIORITY, 0.9) for m in _SLACK_WEBHOOK.finditer(text)
@@ -178,8 +181,23 @@ def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
     return found
 
 
+def _token_formats(scan: Scan):
+    """Known token formats, scanned only on the lines that hold a hint: every format
+    contains one and none spans lines, so those lines give what a full scan gives."""
+    text = scan.text
+    positions = scan.cased_positions(TOKEN_HINTS)
+    positions += [m.start() for m in _AWS_HINT.finditer(text)]
+    pos = text.find(":AA")
+    while pos != -1:
+        positions.append(pos)
+        pos = text.find(":AA", pos + 1)
+    for start, end in sorted({scan.line_at(p) for p in positions}):
+        for m in _FORMATS.finditer(text, start, end):
+            yield _span(m.start(), m.end(), FORMAT_PRIORITY, 0.95)
+
+
 def is_key_name(words: tuple[str, ...]) -> bool:
-    if not words or words[-1] in _NOT_KEY_LAST:
+    if not words or words[-1] in _NOT_KEY_LAST or not _NOT_SECRET_WORDS.isdisjoint(words):
         return False
     if any(w in _KEY_WORDS for w in words):
         return True
@@ -189,7 +207,10 @@ def is_key_name(words: tuple[str, ...]) -> bool:
 def _key_value(a: Assignment) -> bool:
     if not a.quoted and not a.config_line and a.separator not in (">",):
         return False
-    return values.secret_like(a.value)
+    # Brackets, calls and dotted names are code (`self.backend.update(`, a regex).
+    if a.value.startswith("arn:") or ("client" in a.words and a.words[-1] == "token"):
+        return False  # a key's ARN names it; AWS `ClientToken`s make calls idempotent
+    return values.secret_like(a.value) and not values.looks_like_code(a.value, strict=False)
 
 
 def _named(a: Assignment) -> Candidate:
@@ -201,7 +222,8 @@ def _pem_blocks(text: str):
     for m in _PEM_BEGIN.finditer(text):
         end = _PEM_END.search(text, m.end(), m.end() + _PEM_MAX)
         stop = end.end() if end else _pem_body_end(text, m.end())
-        yield _span(m.start(), stop, PEM_PRIORITY, 0.99)
+        if _PEM_BASE64.search(text, m.end(), stop):  # not the bare markers, nor "omitted"
+            yield _span(m.start(), stop, PEM_PRIORITY, 0.99)
 
 
 def _pem_body_end(text: str, pos: int) -> int:
@@ -229,9 +251,11 @@ def _ssh_keys(text: str):
 
 
 def _bearer_tokens(scan: Scan):
-    if "bearer" not in scan.lower and "token " not in scan.lower:
+    if not scan.has("bearer") and not scan.has("token "):
         return
-    for m in _BEARER.finditer(scan.text):
+    # Every match starts at "bearer" or "token".
+    starts = scan.positions("bearer") + scan.positions("token")
+    for m in matches_at(_BEARER, scan.text, starts):
         if values.secret_like(m.group(1), min_length=20):
             yield _span(m.start(1), m.end(1), NAMED_PRIORITY, 0.8)
 

@@ -1,11 +1,13 @@
 """USERNAME: handles that identify a person, with license/placeholder/real context."""
 
 import re
+from functools import lru_cache
 
 from annotator.detection import values
 from annotator.detection.assignments import Assignment
 from annotator.detection.context import PLACEHOLDER_USERNAMES, Scan
 from annotator.detection.passwords import URL_USERINFO
+from annotator.detection.triggers import matches_at
 from annotator.detection.types import USERNAME, Candidate, DetectedSpan
 
 PRIORITY = 50
@@ -89,6 +91,10 @@ GENERIC_ACCOUNTS = frozenset(
         "builder",
         "appuser",
         "testuser2",
+        "adminuser",
+        "localuser",
+        "admin_user",
+        "masteruser",
         "postgresql",
         "sql",
         "mssql",
@@ -160,13 +166,27 @@ _RESERVED_PATHS = frozenset(
         "codespaces",
         "readme",
         "license",
+        "datasets",
+        "spaces",
+        "models",
+        "papers",
+        "learn",
+        "tasks",
     ]
 )
 _MENTION = re.compile(
-    r"@(?<![\w@./:\-`\\$%&*]@)(?P<user>[A-Za-z0-9_][A-Za-z0-9_\-]{1,38})\b(?![(.@/\-]|:\w)"
+    r"@(?<![\w@./:\-`\\$%&*]@)(?P<user>[A-Za-z0-9_][A-Za-z0-9_\-]{1,38})\b(?![(.@/\-;{]|:\w)"
 )
-_COMMENT_BEFORE = re.compile(r"(?:#|//|/\*|^\s*\*|--|<!--|^\s*;)")
-_DOC_TAG_POSITION = re.compile(r"^\s*(?:/\*\*?|\*|#|//|///|--|;+)?\s*$")
+# Both are used on one line at a time with pos/endpos, hence MULTILINE for `^`/`$`.
+# "//" inside "://", "#" before a word (CSS colours, URL fragments) and "--" before a
+# non-space (`i--;`) are not comment markers.
+_COMMENT_BEFORE = re.compile(
+    r"(?:#(?![\w{])|(?<!:)//|/\*|^\s*\*|--(?!\S)|<!--|^\s*;)", re.MULTILINE
+)
+# In C-style block comments "@name" refers to a parameter or a symbol (kernel-doc,
+# Doxygen, FreeType), not to a person.
+_C_DOC_MARKERS = ("/*", "*")
+_DOC_TAG_POSITION = re.compile(r"^\s*(?:/\*\*?|\*|#|//|///|--|;+)?\s*$", re.MULTILINE)
 _DOC_TAGS = frozenset(
     [
         "param",
@@ -311,10 +331,37 @@ _DOC_TAGS = frozenset(
         "while",
         "return",
         "value",
+        "classmethod",
+        "staticmethod",
+        "abstractmethod",
+        "abstractproperty",
+        "cached_property",
+        "dataclass",
+        "overload",
+        "final",
+        "wraps",
+        "contextmanager",
+        "asynccontextmanager",
+        "lru_cache",
+        "cache",
+        "pytest",
+        "fixture",
+        "patch",
+        "headername",
+        "stable",
+        "draft",
+        "obsolete",
+        "system",
+        "task",
+        "container",
+        "section",
+        "subsection",
+        "page",
+        "mainpage",
     ]
 )
 _HOME = re.compile(
-    r"(?:/home/|/Users/|[A-Za-z]:\\{1,2}Users\\{1,2}|[A-Za-z]:/Users/)"
+    r"(?:(?<![\w.\-])(?:/home/|/Users/)|[A-Za-z]:\\{1,2}Users\\{1,2}|[A-Za-z]:/Users/)"
     r"(?P<user>[A-Za-z0-9_][A-Za-z0-9_.\-]{0,31})(?=[/\\\s\"'`:]|$)",
     re.MULTILINE,
 )
@@ -325,6 +372,7 @@ _PROMPT = re.compile(
 _SSH_COMMENT = re.compile(
     r"AAAA[0-9A-Za-z+/]{40,}={0,3}[ \t]+(?P<user>[a-z_][\w.\-]{0,31})@[\w.\-]+"
 )
+_HEX_ID = re.compile(r"(?=[a-f]*\d)[0-9a-f]{8,}")
 _USER_WORDS = frozenset({"user", "username", "login", "uname", "author", "owner", "handle"})
 _NOT_USER_LAST = frozenset(
     [
@@ -371,6 +419,7 @@ _NOT_USER_LAST = frozenset(
         "image",
         "photo",
         "profile",
+        "api",
     ]
 )
 
@@ -383,12 +432,12 @@ def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
         found.extend(_spans(scan, _PROFILE, _profile_ok))
     if "@" in text:
         found.extend(_mentions(scan))
-        found.extend(_spans(scan, _PROMPT))
+        found.extend(_prompts(scan))
         if "AAAA" in text:
             found.extend(_spans(scan, _SSH_COMMENT))
-    if "Users" in text or "/home/" in text:
+    if scan.has_cased("Users") or scan.has_cased("/home/"):
         found.extend(_spans(scan, _HOME))
-    if "$Author:" in text:
+    if scan.has("author") and "$Author:" in text:
         found.extend(_spans(scan, _CVS_AUTHOR, license=True))
     if "://" in text:
         found.extend(_url_users(scan))
@@ -404,6 +453,7 @@ def make(scan: Scan, start: int, end: int, score: float = 0.8, license: bool = F
     return Candidate(DetectedSpan(start, end, USERNAME, context, score), PRIORITY)
 
 
+@lru_cache(maxsize=4096)  # pure; the same handle recurs across a file
 def is_person_handle(handle: str) -> bool:
     lowered = handle.lower().lstrip("@")
     return (
@@ -420,6 +470,18 @@ def _spans(scan: Scan, pattern: re.Pattern, accept=None, license: bool = False):
             yield make(scan, m.start("user"), m.end("user"), license=license)
 
 
+def _prompts(scan: Scan):
+    """`user@host:~$ ` shell prompts: the user starts the line of an "@"."""
+    text, starts = scan.text, set()
+    at = text.find("@")
+    while at != -1:
+        starts.add(scan.line_at(at)[0])
+        at = text.find("@", at + 1)
+    for m in matches_at(_PROMPT, text, starts):
+        if is_person_handle(m.group("user")):
+            yield make(scan, m.start("user"), m.end("user"))
+
+
 def _profile_ok(m: re.Match) -> bool:
     """Profile URLs only: `github.com/org/repo` may name an organisation."""
     user, rest = m.group("user"), (m.group("rest") or "").strip("/")
@@ -431,17 +493,34 @@ def _profile_ok(m: re.Match) -> bool:
 
 
 def _mentions(scan: Scan):
-    text = scan.text
+    """Handles after a comment marker on their line.
+
+    The marker is looked for once per line (where the first one ends), not once per
+    mention: slicing and searching the line before each mention is quadratic on a
+    minified file's single huge line.
+    """
+    text, comment_ends = scan.text, {}
+    c_comments = "/*" in text or "*/" in text
     for m in _MENTION.finditer(text):
         user = m.group("user")
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        before = text[line_start : m.start()]
-        if user.lower() in _DOC_TAGS or not _COMMENT_BEFORE.search(before):
+        if user.lower() in _DOC_TAGS or _code_symbol(user):
             continue
-        if _DOC_TAG_POSITION.match(before) and user[0].isalpha():
+        line_start, line_end = scan.line_at(m.start())
+        if line_start not in comment_ends:
+            marker = _COMMENT_BEFORE.search(text, line_start, line_end)
+            c_doc = marker is not None and c_comments and marker.group().strip() in _C_DOC_MARKERS
+            comment_ends[line_start] = marker.end() if marker and not c_doc else line_end + 1
+        if comment_ends[line_start] > m.start():
+            continue
+        if _DOC_TAG_POSITION.match(text, line_start, m.start()) and user[0].isalpha():
             continue  # the first word of a doc-comment line is a tag (@Override, @since)
         if is_person_handle(user):
             yield make(scan, m.start(), m.end(), score=0.6)
+
+
+def _code_symbol(user: str) -> bool:
+    """`@__NL80211_ATTR`, `@FT_GlyphSlot`, `@reproduce_failure`: code, not people."""
+    return "_" in user  # GitHub handles have none; in code, `@no_type_check` is a decorator
 
 
 def _url_users(scan: Scan):
@@ -458,6 +537,8 @@ def _is_user_assignment(a: Assignment) -> bool:
         return False  # names module handles authors (a name or a handle)
     if len(a.value) > 40 or not re.fullmatch(r"@?[A-Za-z][\w.\-]{1,39}", a.value):
         return False
+    if _HEX_ID.fullmatch(a.value):
+        return False  # a hash or an id ("fe665a1921d29144"), not a handle
     if not a.quoted and (not a.config_line or values.looks_like_code(a.value, strict=False)):
         return False
     return (

@@ -6,9 +6,9 @@ from collections import Counter
 
 _TEMPLATE = re.compile(
     r"\$\{|\{\{|\}\}|\{%|<%|%\(\w*\)[sd]|^%[sd]$|^\{\w*\}$|^\$[A-Za-z_(]|^%\w+%$|^<[^>]*>$|"
-    r"^\[[^\]]*\]$|^@\w+@$|^\$\d$|^:\w+$|^\{\d*\}$|^\?$|^__\w+__$|^\$\$"
+    r"^\[[^\]]*\]$|\[[A-Za-z_]+\]|^@\w+@$|^\$\d$|^:\w+$|^\{\d*\}$|^\?$|^__\w+__$|^\$\$"
 )
-_MASK = re.compile(r"^(?:[*xX•#.\-_?]{2,}|\*+\w{0,4}|x+\d{0,4})$")
+_MASK = re.compile(r"^:?(?:[*xX•#.\-_?]{2,}|\*+\w{0,4}|x+\d{0,4})$")
 _PLACEHOLDER_WORDS = re.compile(
     r"(?i)your|_here|-here|\bhere\b|placeholder|not.?a.?real|redacted|replace.?me|change.?this|"
     r"insert|example|sample|dummy|fake|mock|xxxx|\.\.\.|todo|fixme|enter.?(?:a|the|your)|"
@@ -119,6 +119,8 @@ def secret_like(value: str, min_length: int = 16) -> bool:
         return False
     if not value.strip() or is_template(value) or is_mask(value) or "\\n" in value:
         return False
+    if "..." in value:
+        return False  # shortened in docs: "eyJhbGciOi...", "EXAMPLE_TOKEN_DATA..."
     # "EXAMPLE" inside a random-looking value (AWS's documented keys) is still a key.
     if entropy(value) < 4.0 and is_placeholder(value):
         return False
