@@ -1,8 +1,9 @@
 """Screenshots of the annotator's pages for the README, made the same way every time.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/annotator .venv/bin/python scripts/screenshots.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/annotator \
+        .venv/bin/python scripts/screenshots.py
 
-Creates a throwaway test database next to DATABASE_URL's (test_<name>), seeds the demo
+Creates a throwaway database next to DATABASE_URL's (screenshots_<name>), seeds the demo
 into it, serves the app on a local port, drives Debian's headless Chromium through
 Playwright as the demo annotator `annotator1`, writes PNGs to docs/screenshots/ and
 drops the database again. Nothing touches the database DATABASE_URL names.
@@ -83,18 +84,19 @@ def take(base_url: str) -> None:
     from annotator.projects.models import Project
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
         page = browser.new_page(viewport={"width": 1360, "height": 860})
         page.set_default_timeout(15_000)
         page.goto(base_url + "/accounts/login/")
-        print(page.content()[:600])
         page.fill("input[name=username]", ANNOTATORS[0])
         page.fill("input[name=password]", DEMO_PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(re.compile(r".*/accounts/consent/$"))
         snap(page, "consent")
         page.check("input[name=agree]")
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         page.wait_for_selector("[data-category-status]")
         snap(page, "home")
 
@@ -111,6 +113,7 @@ def take(base_url: str) -> None:
         snap(page, "quiz-feedback")
 
         # A generation project's task with a few spans and the focus on one of them.
+        page.set_viewport_size({"width": 1360, "height": 1500})  # drags need no scrolling
         project = Project.objects.filter(kind=Project.Kind.GENERATION).order_by("pk").first()
         page.goto(f"{base_url}/projects/{project.pk}/work/")
         page.wait_for_selector("[data-code]")
@@ -145,13 +148,14 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     setup_test_environment()
     settings.ALLOWED_HOSTS = ["*"]
+    database = settings.DATABASES["default"]
+    database.setdefault("TEST", {})["NAME"] = f"screenshots_{database['NAME']}"
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     server = None
     try:
         demo_seed()
-        server = LiveServerThread(
-            "127.0.0.1", StaticFilesHandler, connections_override={"default": connection}
-        )
+        # The server thread opens its own connection: the seed is committed already.
+        server = LiveServerThread("127.0.0.1", StaticFilesHandler)
         server.daemon = True
         server.start()
         server.is_ready.wait()
@@ -161,7 +165,19 @@ def main() -> None:
     finally:
         if server is not None:
             server.terminate()
-        connection.creation.destroy_test_db(settings.DATABASES["default"]["NAME"], verbosity=0)
+        connection.close()
+        _drop_sessions(connection, database["NAME"])
+        connection.creation.destroy_test_db(database["NAME"], verbosity=0)
+
+
+def _drop_sessions(connection, name: str) -> None:
+    """End the server threads' leftover sessions, or the database cannot be dropped."""
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,7 @@
-"""Headless Chromium for browser tests: Debian's build, driven by Playwright's sync API."""
+"""Headless Chromium for browser tests in any folder: Debian's build, Playwright sync API.
+
+One browser per session: two sync Playwright instances cannot share the test thread.
+"""
 
 import os
 

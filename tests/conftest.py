@@ -8,6 +8,7 @@ from django.core.cache import cache
 from annotator.accounts.models import User
 from annotator.core.taxonomy import Category
 from tests import factories
+from tests.browser_support import browser, page  # noqa: F401  (fixtures for every folder)
 
 
 def pytest_configure(config):

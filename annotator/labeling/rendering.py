@@ -84,7 +84,9 @@ BIDI_CONTROLS = frozenset(
 )
 
 
+@lru_cache(maxsize=1024)
 def token_class(token_type) -> str:
+    """The CSS class of a Pygments token type (cached: a page asks a few hundred times)."""
     for parent, cls in _CLASSES:
         if token_type in parent:
             return cls

@@ -41,7 +41,7 @@ class DraftSpan:
 
 
 def projects_for_annotator(user) -> QuerySet[Project]:
-    """Active projects the annotator may work on (consent, skills, bans: quality.services.access)."""
+    """Active projects the annotator may work on (consent, skills, bans: see quality access)."""
     active = Project.objects.filter(status=Project.Status.ACTIVE)
     return (
         accessible_projects(annotator=user, projects=active)

@@ -83,7 +83,6 @@ def _render_task(
             context = selectors.empty_context(project) | {"blockers": blockers}
         else:
             context = selectors.labeling_context(assignment)
-        context["bonus_rule"] = selectors.bonus_rule(project)
     context |= {"error": error, "notice": notice, **extra}
     context["progress"] = selectors.annotator_progress(user)
     return _render_work(request, project, context)
@@ -92,7 +91,9 @@ def _render_task(
 def _render_work(request: HttpRequest, project: Project, context: dict) -> HttpResponse:
     if request.htmx:
         return render(request, f"{WORK_PAGE}#labeling-task", context)
+    # Page-level facts, outside the swapped partial: a submit does not pay for them again.
     context["sections"] = selectors.instruction_sections(project)
+    context["bonus_rule"] = selectors.bonus_rule(project)
     return render(request, WORK_PAGE, context)
 
 

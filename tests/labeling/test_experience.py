@@ -11,7 +11,7 @@ from django.utils.html import escape
 from annotator.labeling import services
 from annotator.labeling.models import Assignment
 from annotator.projects.services import SpanInput
-from annotator.quality.models import LedgerEntry, Sanction, Skill
+from annotator.quality.models import LedgerEntry, QualityPolicy, Sanction, Skill
 from tests import factories
 from tests.labeling.conftest import HOST, JANE, make_task
 from tests.labeling.test_views import code_text
@@ -54,6 +54,13 @@ def test_progress_shows_done_today_and_earnings(client, alice, project):
     assert "Done today <strong data-done-today>1</strong>" in html
     assert "Earned <strong>$0.57</strong>" in html and "0.50 earned in bonuses" in html
     assert "data-timer data-elapsed=" in html
+
+
+def test_the_projects_bonus_rule_is_shown_but_no_control_count(client, alice, project, task):
+    QualityPolicy.objects.create(project=project, bonus_cents=200, bonus_accuracy=90)
+    client.force_login(alice)
+    html = client.get(work_url(project)).content.decode()
+    assert "Bonus: $2.00 a day when 90% or more" in html
 
 
 def test_a_span_changes_category_and_context_in_place(client, alice, project, task):

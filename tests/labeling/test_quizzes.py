@@ -140,7 +140,7 @@ def test_feedback_names_wrong_spans_and_wrong_contexts(bob):
     assignment.refresh_from_db()
     feedback = quizzes.quiz_feedback(assignment=assignment)
     assert [e.verdict for e in feedback.expected] == ["context"]
-    assert sorted(a.verdict for a in feedback.answered) == ["found", "wrong"]
+    assert sorted(a.verdict for a in feedback.answered) == ["context", "wrong"]
 
 
 def test_a_double_submitted_quiz_answer_is_recorded_once(bob):

@@ -382,7 +382,13 @@ def quiz_feedback(*, assignment: Assignment) -> Feedback:
         )
         for i, g in enumerate(gold)
     ]
-    answered = [row(a, "found" if i in answer_hit else "wrong") for i, a in enumerate(answer)]
+
+    def answer_verdict(i: int, span: LabeledSpan) -> str:
+        if i not in answer_hit:
+            return "wrong"
+        return "context" if gold[answer_hit[i]].context != span.context else "found"
+
+    answered = [row(a, answer_verdict(i, a)) for i, a in enumerate(answer)]
     correct = all(e.verdict == "found" for e in expected) and all(
         a.verdict == "found" for a in answered
     )
