@@ -1,17 +1,21 @@
-"""Export speed: the streamed JSONL export of a project of 12,000 tasks x overlap 3.
+"""Export speed: the streamed exports of a project of 12,000 tasks x overlap 3.
 
 Not a test. Run from the repository root:
 
-    .venv/bin/python benchmarks/export_bench.py                  # 12,000 tasks
+    .venv/bin/python benchmarks/export_bench.py                  # 12,000 tasks, every export
     .venv/bin/python benchmarks/export_bench.py --tasks 2000     # quick look
+    .venv/bin/python benchmarks/export_bench.py --exports raw    # only the raw JSONL export
 
 It (re)creates its own database (`annotator_export` on the server of DATABASE_URL,
 default postgres://postgres@127.0.0.1:5432), migrates it and seeds a project: 3,000
 code files of 200 lines cut into 12,000 snippets, each task answered by 3 of 30
-annotators with 2 spans each (rows written in bulk: the seeding is not what is timed).
-Then it times `GET /api/v1/projects/{id}/export?format=jsonl&kind=raw` through Django's
-test client (the whole view: auth, the streamed response, reading every chunk) and
-prints snippets/s and MB/s. The database is dropped at the end unless --keep-db.
+annotators with 2 spans each, and every task finalised with 2 final spans (rows written
+in bulk: the seeding is not what is timed). Then it times
+`GET /api/v1/projects/{id}/export?format=...&kind=...` through Django's test client (the
+whole view: auth, the streamed response, reading every chunk) for the raw JSONL export
+and each aggregated format (jsonl, bio, bigcode, files), and once the export job that
+writes the aggregated JSONL to a file, and prints snippets/s and MB/s. The database is
+dropped at the end unless --keep-db.
 """
 
 import argparse
@@ -27,6 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OVERLAP = 3
 LINES_PER_FILE = 200
+EXPORTS = {
+    "raw": "format=jsonl&kind=raw",
+    "jsonl": "format=jsonl&kind=aggregated",
+    "bio": "format=bio&kind=aggregated",
+    "bigcode": "format=bigcode&kind=aggregated",
+    "files": "format=files&kind=aggregated",
+}
 
 
 def code_file(n: int) -> str:
@@ -87,10 +98,29 @@ def seed(tasks: int) -> int:
         batch_size=10000,
     )
     Task.objects.filter(project=project).update(submitted_count=OVERLAP, status="complete")
+    finalise(task_ids, now)
     return project.pk
 
 
-def time_export(project_id: int) -> tuple[int, int, float]:
+def finalise(task_ids: list[int], now) -> None:
+    """What aggregation leaves behind: every task final with the spans the crowd agreed on."""
+    from annotator.projects.models import FinalSpan, Task
+
+    FinalSpan.objects.bulk_create(
+        (
+            FinalSpan(task_id=t, start=s, end=s + 12, category=c, context=x, confidence=0.9,
+                      support=OVERLAP, method="majority", round=1)
+            for t in task_ids
+            for s, c, x in ((180, "NAME", "license"), (215, "EMAIL", "placeholder"))
+        ),
+        batch_size=10000,
+    )  # fmt: skip
+    Task.objects.filter(pk__in=task_ids).update(
+        status="final", aggregated_at=now, aggregation_method="majority"
+    )
+
+
+def time_export(project_id: int, query: str) -> tuple[int, int, float]:
     from django.test import Client
     from rest_framework.authtoken.models import Token
 
@@ -101,14 +131,33 @@ def time_export(project_id: int) -> tuple[int, int, float]:
     token, _ = Token.objects.get_or_create(user=owner)
     assert Project.objects.filter(pk=project_id, owner=owner).exists()
     client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    snippets = Project.objects.get(pk=project_id).tasks.count()  # every task is exported
     began = time.perf_counter()
-    response = client.get(f"/api/v1/projects/{project_id}/export?format=jsonl&kind=raw")
+    response = client.get(f"/api/v1/projects/{project_id}/export?{query}")
     assert response.status_code == 200, response
-    lines = size = 0
+    size = 0
     for chunk in response.streaming_content:
-        lines += chunk.count(b"\n")
         size += len(chunk)
-    return lines, size, time.perf_counter() - began
+    return snippets, size, time.perf_counter() - began
+
+
+def time_job(project_id: int) -> tuple[int, int, float]:
+    """The export job (aggregated JSONL to a file under MEDIA_ROOT), called directly."""
+    from annotator.accounts.models import User
+    from annotator.exports import services
+    from annotator.exports.spec import export_spec
+    from annotator.projects.models import Project
+
+    owner = User.objects.get(username="export-requester")
+    project = Project.objects.get(pk=project_id)
+    job = services.export_start(
+        owner=owner, project=project, spec=export_spec(format="jsonl", kind="aggregated")
+    )
+    began = time.perf_counter()
+    job = services.export_build(job=job)
+    seconds = time.perf_counter() - began
+    assert job.status == "done", job.error
+    return job.result["snippets"], job.result["size"], seconds
 
 
 def tuple_rows(project_id: int, chunk: int = 2000):
@@ -193,6 +242,10 @@ def main() -> None:
     parser.add_argument(
         "--compare", action="store_true", help="Also time the selector against a sketch."
     )
+    parser.add_argument(
+        "--exports", default="raw,jsonl,bio,bigcode,files,job",
+        help=f"comma-separated, among {', '.join(EXPORTS)}, job",
+    )  # fmt: skip
     args = parser.parse_args()
     env = {
         **os.environ,
@@ -205,6 +258,7 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "API_THROTTLE_USER": "100000/minute",
         "DJANGO_SETTINGS_MODULE": "annotator.settings",
+        "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", "/tmp/export-bench-media"),
     }
     env.pop("REDIS_URL", None)  # throttle counters in local memory: the database is timed
     os.environ.clear()
@@ -217,14 +271,19 @@ def main() -> None:
         began = time.perf_counter()
         project_id = seed(args.tasks)
         print(f"Seeded {args.tasks} tasks x {OVERLAP} in {time.perf_counter() - began:.1f} s")
-        for run in range(1, args.runs + 1):
-            lines, size, seconds = time_export(project_id)
-            print(
-                f"run {run}: {lines} snippets, {size / 1e6:.1f} MB in {seconds:.2f} s = "
-                f"{lines / seconds:,.0f} snippets/s, {size / 1e6 / seconds:.1f} MB/s "
-                f"(load average {os.getloadavg()[0]:.2f})",
-                flush=True,
-            )
+        for name in args.exports.split(","):
+            runs = 1 if name == "job" else args.runs
+            for run in range(1, runs + 1):
+                if name == "job":
+                    snippets, size, seconds = time_job(project_id)
+                else:
+                    snippets, size, seconds = time_export(project_id, EXPORTS[name])
+                print(
+                    f"{name} run {run}: {snippets} snippets, {size / 1e6:.1f} MB in "
+                    f"{seconds:.2f} s = {snippets / seconds:,.0f} snippets/s, "
+                    f"{size / 1e6 / seconds:.1f} MB/s (load average {os.getloadavg()[0]:.2f})",
+                    flush=True,
+                )
         if args.compare:
             time_selectors(project_id)
     finally:

@@ -309,3 +309,35 @@ class MeSerializer(serializers.Serializer):
     role = serializers.CharField()
     skills = serializers.DictField(child=serializers.IntegerField())
     earnings = EarningsSerializer()
+
+
+# --- exports -----------------------------------------------------------------------
+
+
+class ExportFiltersSerializer(serializers.Serializer):
+    # Plain strings, checked by exports.spec: the same rules as the GET endpoint's query.
+    categories = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        default=list,
+        help_text="Keep only spans of these category codes (NAME, EMAIL, ...); empty: all.",
+    )
+    min_confidence = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="aggregated only: drop final spans less confident than this (0-1).",
+    )
+    only_validated = serializers.BooleanField(
+        required=False, default=False, help_text="Keep only snippets that validation accepted."
+    )
+
+
+class ExportJobInSerializer(serializers.Serializer):
+    format = serializers.CharField(
+        default="jsonl", help_text="jsonl, bio, bigcode or files (as GET .../export)."
+    )
+    kind = serializers.CharField(
+        default="raw", help_text="raw (jsonl only) or aggregated (as GET .../export)."
+    )
+    filters = ExportFiltersSerializer(required=False)

@@ -3,7 +3,7 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from annotator.api.views import annotators, auth, datasets, docs, labeling, projects
+from annotator.api.views import annotators, auth, datasets, docs, exports, labeling, projects
 
 app_name = "api"
 
@@ -30,9 +30,11 @@ v1 = [
     ),
     path(
         "projects/<int:project_id>/export",
-        projects.ProjectExport.as_view(),
+        exports.ProjectExport.as_view(),
         name="project-export",
     ),
+    path("projects/<int:project_id>/exports", exports.project_exports, name="project-exports"),
+    path("exports/<int:job_id>/download", exports.export_download, name="export-download"),
     path(
         "projects/<int:project_id>/assignments/next",
         labeling.assignment_next,

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet
 
+from annotator.accounts.models import User
 from annotator.catalog.models import Dataset, Snippet, SourceFile
 from annotator.core.models import Job
 from annotator.core.progress import progress_get
@@ -11,24 +12,33 @@ from annotator.projects.models import Project
 FILES_PER_PAGE = 50
 
 
+def sees_everything(user) -> bool:
+    """Superusers and the admin role see every requester's data; requesters their own."""
+    return user.is_superuser or user.role == User.Role.ADMIN
+
+
 def datasets_for_requester(user):
-    qs = Dataset.objects.all() if user.is_superuser else Dataset.objects.filter(owner=user)
+    qs = Dataset.objects.all() if sees_everything(user) else Dataset.objects.filter(owner=user)
     return qs.annotate(file_count=Count("files", distinct=True))
 
 
+def owned_projects(user) -> QuerySet[Project]:
+    """The projects a requester may open (no annotations: cheap to filter and join)."""
+    return Project.objects.all() if sees_everything(user) else Project.objects.filter(owner=user)
+
+
 def projects_for_requester(user):
-    qs = Project.objects.all() if user.is_superuser else Project.objects.filter(owner=user)
-    return qs.select_related("dataset").annotate(task_count=Count("tasks"))
+    return owned_projects(user).select_related("dataset").annotate(task_count=Count("tasks"))
 
 
 def import_jobs_for_requester(user) -> QuerySet[Job]:
     qs = Job.objects.filter(kind=Job.Kind.IMPORT)
-    return qs if user.is_superuser else qs.filter(owner=user)
+    return qs if sees_everything(user) else qs.filter(owner=user)
 
 
 def snippets_for_requester(user) -> QuerySet[Snippet]:
     qs = Snippet.objects.select_related("source_file", "dataset")
-    return qs if user.is_superuser else qs.filter(dataset__owner=user)
+    return qs if sees_everything(user) else qs.filter(dataset__owner=user)
 
 
 def home_context(*, user) -> dict:

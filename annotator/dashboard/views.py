@@ -6,7 +6,7 @@ from django_htmx.http import HttpResponseStopPolling
 from annotator.accounts.decorators import requester_required
 from annotator.catalog import services as catalog_services
 from annotator.core.exceptions import DomainError
-from annotator.dashboard import selectors
+from annotator.dashboard import inbox, selectors
 from annotator.dashboard.forms import DatasetUploadForm
 
 JOB_PAGE = "dashboard/job_detail.html"
@@ -14,7 +14,9 @@ JOB_PAGE = "dashboard/job_detail.html"
 
 @requester_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/home.html", selectors.home_context(user=request.user))
+    context = selectors.home_context(user=request.user)
+    context["unread"] = inbox.unread_count(request.user)
+    return render(request, "dashboard/home.html", context)
 
 
 @requester_required

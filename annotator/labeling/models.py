@@ -113,3 +113,49 @@ class Span(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.category}[{self.start}:{self.end}]"
+
+
+class Feedback(BaseModel):
+    """A message between an annotator and a project's requester, with one reply.
+
+    An annotator writes about a project (optionally about one task); a reply to a
+    problem report (an `Annotation` with `problem`) is stored here too, linked to that
+    annotation, so the annotator reads every answer on one page. `read_at`: when the
+    requester first read it (the inbox counts the unread ones).
+    """
+
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback"
+    )
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="feedback"
+    )
+    task = models.ForeignKey(
+        Task, on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback"
+    )
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback"
+    )
+    annotation = models.OneToOneField(
+        Annotation, on_delete=models.CASCADE, null=True, blank=True, related_name="feedback"
+    )
+    body = models.TextField()
+    reply = models.TextField(blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    replied_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "feedback"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reply="") | Q(replied_at__isnull=False), name="feedback_reply_dated"
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "read_at"], name="feedback_inbox_idx")]
+
+    def __str__(self) -> str:
+        return f"Feedback #{self.pk} from {self.annotator} on {self.project}"

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from annotator.labeling import validation_views, views
+from annotator.labeling import feedback_views, validation_views, views
 
 app_name = "labeling"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("projects/<int:project_id>/work/", views.work, name="work"),
+    path("feedback/", feedback_views.feedback, name="feedback"),
     path("assignments/<int:assignment_id>/spans/", views.span_add, name="span-add"),
     path(
         "assignments/<int:assignment_id>/spans/<int:index>/remove/",

@@ -237,14 +237,18 @@ def test_export_defaults_to_jsonl_raw(as_requester, project, alice):
 
 
 @pytest.mark.parametrize(
-    ("query", "field"),
-    [("format=jsonl&kind=aggregated", "kind"), ("format=csv&kind=raw", "format")],
+    ("query", "field", "message"),
+    [
+        ("format=csv&kind=raw", "format", "'csv' is not a format"),
+        ("format=jsonl&kind=gold", "kind", "'gold' is not a kind"),
+        ("format=bio&kind=raw", "format", "kind=raw exports come as jsonl only"),
+    ],
 )
-def test_other_export_kinds_and_formats_say_not_available_yet(as_requester, project, query, field):
+def test_unknown_export_kinds_and_formats_are_refused(as_requester, project, query, field, message):
     response = as_requester.get(f"/api/v1/projects/{project.pk}/export?{query}")
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
-    assert "is not available yet" in response.json()["errors"][field][0]
+    assert message in response.json()["errors"][field][0]
 
 
 def test_export_queries_do_not_grow_with_the_tasks(

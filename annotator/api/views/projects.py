@@ -1,17 +1,15 @@
-"""Projects: create, start, pause, stats, control tasks, export (requesters, own projects)."""
+"""Projects: create, start, pause, stats, control tasks (requesters, own projects).
+
+The export endpoints live in `exports.py`.
+"""
 
 from django.db import transaction
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import ValidationError
-from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from annotator.api import selectors
 from annotator.api import serializers as s
@@ -21,8 +19,6 @@ from annotator.api.permissions import IsRequester
 from annotator.api.schema import with_errors
 from annotator.catalog.models import Dataset
 from annotator.core.exceptions import DomainError
-from annotator.exports import formats
-from annotator.exports.selectors import project_export_rows
 from annotator.projects import services
 from annotator.projects.models import Project
 from annotator.projects.services import SpanInput
@@ -141,64 +137,3 @@ def control_tasks(request, project_id: int):
                 raise _item_error(items, index, "spans", str(exc)) from exc
             tasks.append(task)
     return Response(s.ControlTasksSerializer({"tasks": tasks}).data)
-
-
-class _IgnoreFormatParameter(BaseContentNegotiation):
-    """Here `?format=` names the export format, not a DRF renderer: always answer JSON."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
-class ProjectExport(APIView):
-    permission_classes = [IsRequester]
-    renderer_classes = [JSONRenderer]
-    content_negotiation_class = _IgnoreFormatParameter
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "format",
-                str,
-                enum=["jsonl"],
-                default="jsonl",
-                description="jsonl only for now; other formats come later (400 until then).",
-            ),
-            OpenApiParameter(
-                "kind",
-                str,
-                enum=["raw"],
-                default="raw",
-                description="raw: every annotation. aggregated comes with the quality engine.",
-            ),
-        ],
-        responses=with_errors(
-            {
-                (200, "application/x-ndjson"): OpenApiResponse(
-                    OpenApiTypes.STR, description="JSON Lines: one task a line."
-                )
-            },
-            400,
-            403,
-            404,
-        ),
-        summary="Stream the project's annotations",
-    )
-    def get(self, request, project_id: int):
-        project = _own_project(request, project_id)
-        export_format = request.query_params.get("format", "jsonl")
-        kind = request.query_params.get("kind", "raw")
-        if export_format != "jsonl":
-            raise ValidationError(
-                {"format": [f"{export_format!r} is not available yet: use jsonl."]}
-            )
-        if kind != "raw":
-            raise ValidationError({"kind": [f"{kind!r} is not available yet: use raw."]})
-        lines = formats.jsonl_lines(project_export_rows(project=project))
-        response = StreamingHttpResponse(lines, content_type="application/x-ndjson")
-        filename = f"project-{project.pk}-{kind}.jsonl"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
