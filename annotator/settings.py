@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A lost database connection answers 503 with Retry-After, not a bare 500.
+    "annotator.core.middleware.DatabaseUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",  # last: it answers locked-out logins
 ]
 
@@ -125,7 +127,11 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Health checks: a connection that a database restart closed is noticed and reopened
+    # before the request uses it, instead of failing the first request after the restart.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -143,9 +149,12 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open: with Redis down, throttles let requests through and live progress
+            # goes blank, but labeling goes on (see docs/OPERATIONS.md).
+            "BACKEND": "annotator.core.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "annotator"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -162,7 +171,23 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 3600)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3900)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
+# A job whose worker died unacknowledged is handed out again after this many seconds; it
+# must exceed the longest job, or a running job would be started a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300)
+}
+# With the broker down, enqueueing gives up within about a second (core.jobs.enqueue logs
+# it and the stranded-work sweep enqueues the job later) instead of holding the request.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+# Work older than this that should have a job but may have lost it (broker down at enqueue
+# time) is enqueued again by the sweep; jobs are idempotent, so a duplicate is harmless.
+SWEEP_MIN_AGE_SECONDS = env_int("SWEEP_MIN_AGE_SECONDS", 300)
 CELERY_BEAT_SCHEDULE: dict = {
     # Dawid-Skene learns annotators' confusion from a whole project: re-vote it now and then.
     "quality-dawid-skene-refresh": {
@@ -179,6 +204,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "quality-bonuses-award": {
         "task": "annotator.quality.jobs.bonuses_award",
         "schedule": 60 * 60.0,
+    },
+    # Completed tasks whose aggregation job was lost (broker down, a purge) get it again.
+    "core-stranded-work-sweep": {
+        "task": "annotator.core.jobs.stranded_work_sweep",
+        "schedule": 5 * 60.0,
     },
 }
 
@@ -201,6 +231,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "annotator.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
+# How many proxies stand in front of the app. With none, X-Forwarded-For is the client's
+# own words, and trusting it would let a guesser dodge the lock-out and the throttles.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+AXES_IPWARE_PROXY_COUNT = NUM_PROXIES or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if NUM_PROXIES else ("REMOTE_ADDR",)
+)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "labeling:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -239,6 +276,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Every error is {"detail", "code", "errors"}: see annotator/api/errors.py.
     "EXCEPTION_HANDLER": "annotator.api.errors.exception_handler",
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

@@ -24,6 +24,15 @@ class SpanSerializer(serializers.Serializer):
         choices=taxonomy.Context.choices, default=taxonomy.Context.REAL
     )
 
+    def validate(self, data: dict) -> dict:
+        # The labeling service drops a stray context (the page's form always sends one);
+        # a script that sends one on purpose is told instead of silently corrected.
+        if data["context"] != taxonomy.Context.REAL and not taxonomy.has_context(data["category"]):
+            raise serializers.ValidationError(
+                {"context": [f"{data['category']} takes no context; send 'real' or leave it out."]}
+            )
+        return data
+
 
 def _category_codes(value: list[str]) -> list[str]:
     try:
@@ -134,6 +143,11 @@ class ProjectCreateSerializer(serializers.Serializer):
     instructions = serializers.CharField(required=False, allow_blank=True, default="")
     pass_score = serializers.IntegerField(min_value=0, max_value=100, default=80)
     lease_seconds = serializers.IntegerField(min_value=30, max_value=7 * 24 * 3600, default=1800)
+    show_suggestions = serializers.BooleanField(
+        default=False,
+        help_text="Show the detector's suggestions to annotators. Off by default: they "
+        "anchor the crowd on what the detector found.",
+    )
 
     def __init__(self, *args, datasets=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -152,7 +166,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         fields = [
             "id", "name", "dataset", "kind", "status", "categories", "overlap", "control_rate",
             "min_skill", "reward_cents", "instructions", "pass_score", "lease_seconds",
-            "task_count", "created_at",
+            "show_suggestions", "task_count", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -12,6 +12,8 @@ from rest_framework.authtoken.models import Token
 
 from annotator.accounts.models import User
 from annotator.core.exceptions import DomainError
+from annotator.core.models import AuditEntry
+from annotator.core.services import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ def annotator_enroll(*, username: str, password: str, enrolled_by: User) -> User
     try:
         with transaction.atomic():
             user.save()
+            audit_record(actor=enrolled_by, action=AuditEntry.Action.ENROLL, target_user=user)
     except IntegrityError:  # a concurrent enrolment took the name
         raise DomainError(f"The username {username!r} is taken.") from None
     # Consent to the terms is the annotator's own act, so consented_at stays empty.

@@ -6,7 +6,6 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Sized
-from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -27,8 +26,10 @@ from annotator.catalog.jobs import dataset_import as dataset_import_job
 from annotator.catalog.models import Dataset, Snippet, SourceFile
 from annotator.core import progress
 from annotator.core.exceptions import DomainError
+from annotator.core.jobs import enqueue_on_commit
 from annotator.core.models import Job
 from annotator.core.services import job_create, job_fail, job_finish, job_start
+from annotator.detection.preannotation import dataset_preannotate_start
 
 logger = logging.getLogger(__name__)
 
@@ -220,7 +221,7 @@ def dataset_import_start(
             "dataset_is_new": dataset_is_new,
         },
     )
-    transaction.on_commit(partial(dataset_import_job.delay, job.pk))
+    enqueue_on_commit(dataset_import_job, job.pk)
     return job
 
 
@@ -257,7 +258,9 @@ def dataset_import_run(*, job: Job) -> Job:
         job_fail(job=job, error=f"The import failed unexpectedly ({type(exc).__name__}).")
         raise
     upload.unlink(missing_ok=True)
-    return job_finish(job=job, result={"dataset_id": dataset.pk, **summary.as_dict()})
+    job = job_finish(job=job, result={"dataset_id": dataset.pk, **summary.as_dict()})
+    dataset_preannotate_start(dataset=dataset, owner=job.owner)  # suggestions for the page
+    return job
 
 
 def _forget_new_dataset(job: Job) -> None:

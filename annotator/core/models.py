@@ -58,3 +58,40 @@ class Job(BaseModel):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED}
+
+
+class AuditEntry(BaseModel):
+    """Who changed someone's pay, skill or access, when, and how: append-only.
+
+    Written by the services that make such changes (`core.services.audit_record`); the
+    admin shows it read-only. The usernames are copied into `details` as well, so the
+    entry still says who was involved after an account is deleted.
+    """
+
+    class Action(models.TextChoices):
+        SKILL_SET = "skill_set", "Skill set by hand"
+        SANCTION_IMPOSE = "sanction_impose", "Sanction imposed"
+        SANCTION_LIFT = "sanction_lift", "Sanction lifted"
+        PAYOUT = "payout", "Payout recorded"
+        ADJUSTMENT = "adjustment", "Pay adjusted"
+        ENROLL = "enroll", "Annotator enrolled"
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=32, choices=Action.choices)
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["target_user", "created_at"], name="audit_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor} on {self.target_user}"

@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from annotator.core.exceptions import DomainError
-from annotator.core.models import Job
+from annotator.core.models import AuditEntry, Job
 from annotator.core.progress import progress_clear
 
 
@@ -33,3 +33,18 @@ def job_fail(*, job: Job, error: str) -> Job:
     job.save(update_fields=["status", "error", "finished_at", "updated_at"])
     progress_clear(job.pk)
     return job
+
+
+def audit_record(
+    *, actor, action: str, target_user, project=None, details: dict | None = None
+) -> AuditEntry:
+    """Log a change of someone's pay, skill or access. Call it inside the change's transaction,
+    so the entry exists exactly when the change does."""
+    payload = {
+        "actor_username": getattr(actor, "username", None),
+        "target_username": getattr(target_user, "username", None),
+        **(details or {}),
+    }
+    return AuditEntry.objects.create(
+        actor=actor, action=action, target_user=target_user, project=project, details=payload
+    )

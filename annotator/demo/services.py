@@ -18,6 +18,7 @@ from annotator.core.exceptions import DomainError
 from annotator.core.taxonomy import Category
 from annotator.demo import quizzes as quiz_data
 from annotator.demo import synthetic
+from annotator.detection.preannotation import dataset_preannotate
 from annotator.projects.models import Project
 from annotator.projects.services import (
     SpanInput,
@@ -40,6 +41,7 @@ CONTROL_SHARE = 0.1
 class GenerationSpec:
     name: str
     categories: tuple[str, ...]
+    show_suggestions: bool = False
 
 
 GENERATION_PROJECTS = (
@@ -47,7 +49,13 @@ GENERATION_PROJECTS = (
         "Demo: names, emails, usernames and IP addresses",
         (Category.NAME, Category.EMAIL, Category.USERNAME, Category.IP_ADDRESS),
     ),
-    GenerationSpec("Demo: passwords, keys and IDs", (Category.PASSWORD, Category.KEY, Category.ID)),
+    # The second project shows the detector's suggestions, to demonstrate pre-annotation;
+    # the first keeps them off (the default), so its crowd is not anchored.
+    GenerationSpec(
+        "Demo: passwords, keys and IDs",
+        (Category.PASSWORD, Category.KEY, Category.ID),
+        show_suggestions=True,
+    ),
 )
 
 INSTRUCTIONS = (
@@ -106,6 +114,7 @@ def demo_seed(*, seed: int = DEMO_SEED, files: int = DEMO_FILES) -> bool:
     dataset = dataset_create(owner=requester, name=DATASET_NAME)
     generated = {f.path: f for f in synthetic.generate_files(files, seed)}
     dataset_import(dataset=dataset, records=[_record(f) for f in generated.values()])
+    dataset_preannotate(dataset=dataset)
     rng = random.Random(seed)
     for spec in GENERATION_PROJECTS:
         _generation_project(requester, dataset, spec, generated, rng)
@@ -143,6 +152,7 @@ def _generation_project(requester, dataset, spec, generated, rng) -> Project:
         owner=requester, dataset=dataset, name=spec.name, categories=spec.categories,
         kind=Project.Kind.GENERATION, overlap=3, control_rate=CONTROL_SHARE, reward_cents=5,
         instructions=INSTRUCTIONS, examples=_examples(spec.categories),
+        show_suggestions=spec.show_suggestions,
     )  # fmt: skip
     project_add_tasks(project=project)
     for snippet, gold in _control_candidates(dataset, spec.categories, generated, rng):

@@ -16,3 +16,18 @@ def redact_batch(run_id: int, item_ids: list[int]) -> None:  # imported as redac
     if run is None:
         return
     services.redaction_batch_run(run=run, item_ids=item_ids)
+
+
+@shared_task(
+    autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True, max_retries=3
+)
+def dataset_preannotate(job_id: int) -> None:  # imported elsewhere as dataset_preannotate_job
+    """Pre-annotate a dataset. Safe to run twice: a finished job returns quietly, and a
+    rerun replaces the suggestions it wrote."""
+    from annotator.core.models import Job
+    from annotator.detection import preannotation  # imported here to avoid an import cycle
+
+    job = Job.objects.filter(pk=job_id, kind=Job.Kind.DETECT).first()
+    if job is None or job.is_finished:
+        return
+    preannotation.dataset_preannotate_run(job=job)

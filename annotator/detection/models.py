@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from annotator.core.models import BaseModel
+from annotator.core.taxonomy import Category, Context
 
 
 class RedactionRun(BaseModel):
@@ -92,3 +93,40 @@ class RedactionItem(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.key} of run #{self.run_id} ({self.status})"
+
+
+class Suggestion(BaseModel):
+    """A span the detector proposes on a snippet, shown to annotators who opt in.
+
+    Written only by `detection.preannotation`, which replaces a dataset's suggestions of
+    one `source` ("rules", or a trained model's name) whenever it runs again.
+    """
+
+    RULES = "rules"
+
+    snippet = models.ForeignKey(
+        "catalog.Snippet", on_delete=models.CASCADE, related_name="suggestions"
+    )
+    start = models.PositiveIntegerField()  # 0-based char offset into Snippet.text
+    end = models.PositiveIntegerField()  # exclusive
+    category = models.CharField(max_length=16, choices=Category.choices)
+    context = models.CharField(max_length=16, choices=Context.choices, default=Context.REAL)
+    score = models.FloatField(default=1.0)
+    source = models.CharField(max_length=100, default=RULES)
+
+    class Meta:
+        ordering = ["snippet_id", "start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snippet", "start", "end", "source"], name="suggestion_unique_per_source"
+            ),
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="suggestion_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=1), name="suggestion_score_0_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category}[{self.start}:{self.end}] on snippet #{self.snippet_id}"

@@ -21,16 +21,24 @@ from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.token import Comment, Keyword, Name, Number, Operator, String
 from pygments.util import ClassNotFound
 
+SPAN = "span"
+SUGGESTION = "suggestion"
+
 
 @dataclass(frozen=True)
 class Mark:
-    """A span to highlight: [start, end) in snippet offsets; `index` names it in forms."""
+    """A span to highlight: [start, end) in snippet offsets; `index` names it in forms.
+
+    `kind` SUGGESTION: the detector's proposal, not the annotator's; `index` is then the
+    Suggestion's pk.
+    """
 
     start: int
     end: int
     category: str
     context: str
     index: int
+    kind: str = SPAN
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,16 @@
 """Reads for the labeling pages: scoped querysets and the page context."""
 
 from bisect import bisect_right
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from annotator.core import taxonomy
+from annotator.detection.models import Suggestion
 from annotator.labeling.models import Annotation, Assignment
-from annotator.labeling.rendering import Line, Mark, lexer_for, render_lines
+from annotator.labeling.rendering import SUGGESTION, Line, Mark, lexer_for, render_lines
 from annotator.projects.models import Project, Task
 from annotator.quality.services.access import accessible_projects
 
@@ -40,6 +42,27 @@ class DraftSpan:
         return taxonomy.Context(self.context).label
 
 
+@dataclass(frozen=True)
+class SuggestedSpan:
+    """A detector suggestion as the labeling page shows it (never gold: see Suggestion)."""
+
+    pk: int
+    start: int
+    end: int
+    category: str
+    context: str
+    text: str
+    line: int  # file line number where the suggestion starts
+
+    @property
+    def chip(self) -> str:
+        return taxonomy.LOOKS[self.category].chip
+
+    @property
+    def context_label(self) -> str:
+        return taxonomy.Context(self.context).label
+
+
 def projects_for_annotator(user) -> QuerySet[Project]:
     """Active projects the annotator may work on (consent, skills, bans: see quality access)."""
     active = Project.objects.filter(status=Project.Status.ACTIVE)
@@ -59,9 +82,19 @@ def projects_for_preview(user) -> QuerySet[Project]:
 
 
 def assignments_for_annotator(user) -> QuerySet[Assignment]:
-    return Assignment.objects.filter(annotator=user).select_related(
-        "task__project", "task__snippet__source_file"
+    # Not the whole file's content: every labeling request goes through here, and the
+    # pages and the API only show the snippet's text and the file's path and language.
+    return (
+        Assignment.objects.filter(annotator=user)
+        .select_related("task__project", "task__snippet__source_file")
+        .defer("task__snippet__source_file__content")
     )
+
+
+def assignment_rows_for_annotator(user) -> QuerySet[Assignment]:
+    """The annotator's assignments alone, for actions whose service locks and reads the
+    task itself (the API's submit, skip and report): no joins to build on a hot path."""
+    return Assignment.objects.filter(annotator=user)
 
 
 def assignment_live(*, annotator, project: Project) -> Assignment | None:
@@ -103,30 +136,98 @@ def _draft_spans(assignment: Assignment, lines: list[Line]) -> list[DraftSpan]:
 
 
 def code_lines(
-    *, text: str, start_line: int, draft_spans: list[dict], path: str = "", language: str = ""
+    *,
+    text: str,
+    start_line: int,
+    draft_spans: list[dict],
+    path: str = "",
+    language: str = "",
+    suggestions: Sequence[Suggestion] = (),
 ) -> list[Line]:
+    """`suggestions` must not overlap the draft spans or each other (visible_suggestions)."""
     marks = [
         Mark(s["start"], s["end"], s["category"], s["context"], i)
         for i, s in enumerate(draft_spans)
     ]
+    marks += [Mark(s.start, s.end, s.category, s.context, s.pk, SUGGESTION) for s in suggestions]
     lexer = lexer_for(path, language)
     return render_lines(text, marks, start_line=start_line, lexer=lexer)
 
 
-def labeling_context(assignment: Assignment) -> dict:
+def suggestions_shown(project: Project) -> bool:
+    """Suggestions appear only where the requester turned them on, and never in quizzes."""
+    return project.show_suggestions and project.kind == Project.Kind.GENERATION
+
+
+def suggestions_for_assignment(assignment: Assignment) -> QuerySet[Suggestion]:
+    """The detector's suggestions on the assignment's snippet, in the project's categories.
+
+    The same for every task of a snippet: they come from the detector, never from gold.
+    """
+    return Suggestion.objects.filter(
+        snippet_id=assignment.task.snippet_id, category__in=assignment.task.project.categories
+    ).order_by("start", "-score", "pk")
+
+
+def visible_suggestions(
+    suggestions: Iterable[Suggestion], *, draft_spans: list[dict], hidden: Collection[int] = ()
+) -> list[Suggestion]:
+    """Those not rejected (`hidden`) and not overlapping a draft span or a kept one.
+
+    Two sources may propose overlapping spans: the first in (start, -score) order wins.
+    """
+    taken = [(d["start"], d["end"]) for d in draft_spans]
+    kept = []
+    for suggestion in suggestions:
+        if suggestion.pk in hidden:
+            continue
+        if any(suggestion.start < end and start < suggestion.end for start, end in taken):
+            continue
+        kept.append(suggestion)
+        taken.append((suggestion.start, suggestion.end))
+    return kept
+
+
+def _suggested_spans(text: str, suggestions: list[Suggestion], lines: list[Line]) -> list:
+    starts = [line.offset for line in lines]
+    return [
+        SuggestedSpan(
+            pk=s.pk,
+            start=s.start,
+            end=s.end,
+            category=s.category,
+            context=s.context,
+            text=text[s.start : s.end],
+            line=lines[bisect_right(starts, s.start) - 1].number,
+        )
+        for s in suggestions
+    ]
+
+
+def labeling_context(assignment: Assignment, *, hidden_suggestions: Collection[int] = ()) -> dict:
     """Everything the labeling page shows for an assignment.
 
     Never includes gold spans or `is_control`: a control task must look exactly like
-    any other task, or annotators would learn to spot them.
+    any other task, or annotators would learn to spot them. `suggestions` is None when
+    the project does not show them (the page then has no suggestion markup at all).
+    `hidden_suggestions`: ids the annotator rejected on this assignment.
     """
     task = assignment.task
     snippet = task.snippet
+    suggested = None
+    if suggestions_shown(task.project):
+        suggested = visible_suggestions(
+            suggestions_for_assignment(assignment),
+            draft_spans=assignment.draft_spans,
+            hidden=hidden_suggestions,
+        )
     lines = code_lines(
         text=snippet.text,
         start_line=snippet.start_line,
         draft_spans=assignment.draft_spans,
         path=snippet.source_file.path,
         language=snippet.source_file.language,
+        suggestions=suggested or (),
     )
     return {
         "assignment": assignment,
@@ -137,6 +238,9 @@ def labeling_context(assignment: Assignment) -> dict:
         "last_line": snippet.end_line,
         "lines": lines,
         "draft_spans": _draft_spans(assignment, lines),
+        "suggestions": (
+            None if suggested is None else _suggested_spans(snippet.text, suggested, lines)
+        ),
         "categories": category_choices(task.project),
         "contexts": taxonomy.Context.choices,
         "problems": Annotation.Problem.choices,

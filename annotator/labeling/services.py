@@ -1,35 +1,22 @@
 """Writes of the labeling flow: hand out tasks, keep draft spans, submit, skip, report."""
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import timedelta
-from functools import partial
 
-from django.db import IntegrityError, transaction
-from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from annotator.core import taxonomy
 from annotator.core.exceptions import DomainError
+from annotator.core.jobs import enqueue_on_commit
 from annotator.labeling import selectors
 from annotator.labeling.models import Annotation, Assignment, Span
 from annotator.projects.models import Project, Task
 from annotator.projects.services import SpanInput, spans_validate
 from annotator.quality.jobs import task_aggregate as task_aggregate_job
 from annotator.quality.models import LedgerEntry
-from annotator.quality.services.access import AccessRefused, project_access
+from annotator.quality.services.access import AccessDecision, AccessRefused, access_decision
 from annotator.quality.services.rules import rules_evaluate
 from annotator.quality.services.skills import control_answer_record
 
@@ -52,73 +39,102 @@ def control_is_due(*, served: int, rate: float) -> bool:
 
 
 CLAIM_ATTEMPTS = 5
+# Candidates the pool query hands to the lock: enough that a few held rows (skip_locked)
+# or a slot taken meanwhile do not end the search early.
+CLAIM_BATCH = 8
 
+_A, _T = Assignment._meta.db_table, Task._meta.db_table
+_LIVE_SQL = (
+    "(a.status = 'submitted' OR (a.status = 'in_progress' AND a.lease_expires_at > %(now)s))"
+)
 
-def _live(now) -> Q:
-    """Assignments that hold a slot: submitted, or in progress under a running lease."""
-    return Q(status=Assignment.Status.SUBMITTED) | Q(
-        status=Assignment.Status.IN_PROGRESS, lease_expires_at__gt=now
+# One statement: mark the annotator's ran-out leases in the project EXPIRED, count what
+# they were served (for the control spacing), and lock the first claimable task, the due
+# kind (control or not) first, then closest to completion. The inner query sorts the
+# project's open tasks on plain columns and tests the per-task conditions only until it
+# has CLAIM_BATCH candidates (OFFSET 0 keeps them from being pushed under the sort, where
+# they would run for every open task).
+_CLAIM_SQL = f"""
+WITH expired AS (
+    UPDATE {_A} SET status = 'expired', updated_at = %(now)s
+    WHERE annotator_id = %(annotator)s AND status = 'in_progress'
+      AND lease_expires_at <= %(now)s
+      AND task_id IN (SELECT id FROM {_T} WHERE project_id = %(project)s)
+), want AS (
+    SELECT %(every)s > 0 AND (count(*) + 1) %% GREATEST(%(every)s, 1) = 0 AS control
+    FROM {_A} a JOIN {_T} t ON t.id = a.task_id
+    WHERE a.annotator_id = %(annotator)s AND t.project_id = %(project)s
+)
+SELECT t.id, COALESCE(t.target_overlap, %(overlap)s) FROM {_T} t
+WHERE t.status = 'open' AND t.id = ANY(ARRAY(
+    SELECT c.id FROM (
+        SELECT id, target_overlap FROM {_T}
+        WHERE project_id = %(project)s AND status = 'open' AND NOT (id = ANY(%(full)s))
+        ORDER BY is_control = (SELECT control FROM want) DESC, submitted_count DESC, id
+        OFFSET 0
+    ) c
+    WHERE NOT EXISTS (
+        SELECT 1 FROM {_A} a WHERE a.task_id = c.id AND a.annotator_id = %(annotator)s
     )
+    AND (SELECT count(*) FROM {_A} a WHERE a.task_id = c.id AND {_LIVE_SQL})
+        < COALESCE(c.target_overlap, %(overlap)s)
+    LIMIT {CLAIM_BATCH}
+))
+ORDER BY t.is_control = (SELECT control FROM want) DESC, t.submitted_count DESC, t.id
+LIMIT 1 FOR UPDATE OF t SKIP LOCKED
+"""
+
+# The slot count again, now that the task row is locked: the claim statement's snapshot
+# may predate a claim committed since. Inserts nothing when the task is full by now.
+_INSERT_SQL = f"""
+INSERT INTO {_A} (created_at, updated_at, task_id, annotator_id, status, lease_expires_at,
+                  submitted_at, draft_spans)
+SELECT %(now)s, %(now)s, %(task)s, %(annotator)s, 'in_progress', %(lease)s, NULL, '[]'::jsonb
+WHERE (SELECT count(*) FROM {_A} a WHERE a.task_id = %(task)s AND {_LIVE_SQL}) < %(target)s
+RETURNING id
+"""
 
 
-def _claimable_tasks(*, annotator, project: Project, now) -> QuerySet[Task]:
-    live = (
-        Assignment.objects.filter(_live(now), task=OuterRef("pk"))
-        .order_by()
-        .values("task")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    had_it = Assignment.objects.filter(task=OuterRef("pk"), annotator=annotator)
-    return (
-        Task.objects.filter(project=project, status=Task.Status.OPEN)
-        .filter(~Exists(had_it))
-        .annotate(live=Coalesce(Subquery(live, output_field=IntegerField()), 0))
-        # A task's own target (dynamic overlap, a new round) overrides the project's.
-        .filter(live__lt=Coalesce(F("target_overlap"), Value(project.overlap)))
-        # Closest to completion first, so finished tasks reach aggregation early.
-        .order_by("-submitted_count", "pk")
-    )
-
-
-def _lock_task(pool: QuerySet[Task], *, overlap: int, now) -> Task | None:
-    """Lock the first task of the pool that still has a free slot, skipping rows others hold.
-
-    The slot count is taken again once the row is locked: the pool's count comes from a
-    snapshot that may predate a claim committed while we waited for nothing (skip_locked).
-    """
-    full: list[int] = []
-    for _ in range(CLAIM_ATTEMPTS):
-        task = pool.exclude(pk__in=full).select_for_update(skip_locked=True, of=("self",)).first()
-        if task is None or Assignment.objects.filter(_live(now), task=task).count() < (
-            task.target_overlap or overlap
-        ):
-            return task
-        full.append(task.pk)
-    return None
+def _control_every(rate: float) -> int:
+    """Every how many tasks a control task is due (see control_is_due); 0 for never."""
+    return max(1, round(1 / rate)) if rate > 0 else 0
 
 
 def _claim(*, annotator, project: Project) -> Assignment | None:
+    """Claim a task in two statements (lock a candidate, insert if a slot is still free).
+
+    The unique (task, annotator) constraint stays the backstop: two tabs of the same
+    annotator racing for one task end in IntegrityError (see assignment_next).
+    """
     now = timezone.now()
-    with transaction.atomic():
-        served = Assignment.objects.filter(annotator=annotator, task__project=project).count()
-        want_control = control_is_due(served=served, rate=project.control_rate)
-        pool = _claimable_tasks(annotator=annotator, project=project, now=now)
-        task = None
-        for is_control in (want_control, not want_control):
-            task = _lock_task(pool.filter(is_control=is_control), overlap=project.overlap, now=now)
-            if task is not None:
+    params = {
+        "now": now,
+        "annotator": annotator.pk,
+        "project": project.pk,
+        "overlap": project.overlap,
+        "every": _control_every(project.control_rate),
+        "lease": now + timedelta(seconds=project.lease_seconds),
+        "full": [],
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        for _ in range(CLAIM_ATTEMPTS):
+            cursor.execute(_CLAIM_SQL, params)
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            cursor.execute(_INSERT_SQL, params | {"task": row[0], "target": row[1]})
+            inserted = cursor.fetchone()
+            if inserted is not None:
                 break
-        if task is None:
+            params["full"] = [*params["full"], row[0]]
+        else:
             return None
-        return Assignment.objects.create(
-            task=task,
-            annotator=annotator,
-            lease_expires_at=now + timedelta(seconds=project.lease_seconds),
-        )
+    return selectors.assignments_for_annotator(annotator).get(pk=inserted[0])
 
 
-def assignment_next(*, annotator, project: Project) -> Assignment | None:
+def assignment_next(
+    *, annotator, project: Project, access: AccessDecision | None = None
+) -> Assignment | None:
     """The annotator's live assignment in the project, or a newly claimed one, or None.
 
     Claims respect the project's overlap (submitted plus unexpired in-progress
@@ -126,21 +142,19 @@ def assignment_next(*, annotator, project: Project) -> Assignment | None:
     the tasks nearest to completion. Leases that ran out are marked EXPIRED here.
     A new claim needs `quality.services.access.project_access`: otherwise AccessRefused (a
     DomainError whose `decision.reasons` say why); a live assignment is still returned.
+    `access`: the decision the caller already took for this request, so it is not taken
+    twice. The assignment comes with its task, project, snippet and file loaded.
     """
     if project.status != Project.Status.ACTIVE:
         return None
     current = selectors.assignment_live(annotator=annotator, project=project)
     if current is not None:
         return current
-    decision = project_access(annotator=annotator, project=project)
+    decision = (
+        access if access is not None else access_decision(annotator=annotator, project=project)
+    )
     if not decision.allowed:
         raise AccessRefused(decision)
-    Assignment.objects.filter(
-        annotator=annotator,
-        task__project=project,
-        status=Assignment.Status.IN_PROGRESS,
-        lease_expires_at__lte=timezone.now(),
-    ).update(status=Assignment.Status.EXPIRED, updated_at=timezone.now())
     try:
         return _claim(annotator=annotator, project=project)
     except IntegrityError:
@@ -148,9 +162,25 @@ def assignment_next(*, annotator, project: Project) -> Assignment | None:
         return _claim(annotator=annotator, project=project)
 
 
+def _lock(assignment: Assignment) -> Assignment:
+    """Lock the assignment row, reading its task, project and snippet in the same query.
+
+    Only the assignment row is locked (`of`): the task row is shared by every annotator
+    of the task. One query instead of the three or four lazy loads that followed it.
+    """
+    return (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("task__project", "task__snippet")
+        .get(pk=assignment.pk)
+    )
+
+
 def _lock_open(assignment: Assignment) -> Assignment:
     """Lock the assignment row; refuse unless it is in progress with its lease running."""
-    locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    return _check_open(_lock(assignment))
+
+
+def _check_open(locked: Assignment) -> Assignment:
     if locked.status == Assignment.Status.EXPIRED:  # the beat job got there first
         raise DomainError(LEASE_EXPIRED)
     if locked.status != Assignment.Status.IN_PROGRESS:
@@ -161,7 +191,7 @@ def _lock_open(assignment: Assignment) -> Assignment:
 
 
 def _validated(assignment: Assignment, spans: list[SpanInput]) -> list[SpanInput]:
-    task = Task.objects.select_related("project", "snippet").get(pk=assignment.task_id)
+    task = assignment.task  # loaded with the lock (_lock)
     return spans_validate(spans=spans, text=task.snippet.text, categories=task.project.categories)
 
 
@@ -178,6 +208,30 @@ def assignment_span_add(*, assignment: Assignment, span: SpanInput) -> Assignmen
     spans = _validated(locked, [*_drafts(locked), span])
     locked.draft_spans = [asdict(s) for s in spans]
     locked.save(update_fields=["draft_spans", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def assignment_spans_set(*, assignment: Assignment, spans: Sequence[SpanInput]) -> Assignment:
+    """Replace all the draft spans with `spans` in one write (the API's submit).
+
+    Accepts and refuses exactly what removing every draft and then adding `spans` one by
+    one with assignment_span_add would, with the same message (the first span whose
+    addition fails is named), but locks and writes the row once.
+    """
+    locked = _lock_open(assignment)
+    spans = [s if taxonomy.has_context(s.category) else SpanInput(s.start, s.end, s.category)
+             for s in spans]  # fmt: skip
+    try:
+        ordered = _validated(locked, spans)
+    except DomainError:
+        for end in range(1, len(spans) + 1):  # the error span_add would have raised
+            _validated(locked, spans[:end])
+        raise
+    drafts = [asdict(s) for s in ordered]
+    if drafts != locked.draft_spans:
+        locked.draft_spans = drafts
+        locked.save(update_fields=["draft_spans", "updated_at"])
     return locked
 
 
@@ -221,10 +275,10 @@ def assignment_submit(
     out again at any moment, and accepting late work could push a task past its overlap.
     Submitting needs either spans or `no_pii`, never both.
     """
-    locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    locked = _lock(assignment)
     if locked.status == Assignment.Status.SUBMITTED:
         return locked.annotation
-    locked = _lock_open(locked)
+    locked = _check_open(locked)
     spans = _validated(locked, _drafts(locked))
     if no_pii and spans:
         raise DomainError("You marked spans and also ticked 'No PII'. Remove one or the other.")
@@ -244,30 +298,39 @@ def assignment_submit(
         kind=LedgerEntry.Kind.REWARD,
         amount_cents=project.reward_cents,
     )
-    control_answer_record(assignment=locked, annotation=annotation)
+    if locked.task.is_control:  # it scores nothing else: spare its savepoint
+        control_answer_record(assignment=locked, annotation=annotation)
     rules_evaluate(assignment=locked)
     # Last: the task row is shared by every annotator of the task, and its lock is held
     # until commit, so the fewer statements after it, the less the others wait.
     if _task_count_submission(locked):
-        transaction.on_commit(partial(task_aggregate_job.delay, locked.task_id))
+        enqueue_on_commit(task_aggregate_job, locked.task_id)
     return annotation
+
+
+# One UPDATE, so concurrent submits on the same task cannot lose a count; RETURNING
+# tells in the same round trip whether this answer completed the task.
+_COUNT_SQL = f"""
+UPDATE {_T} SET submitted_count = submitted_count + 1, updated_at = %(now)s,
+    status = CASE WHEN submitted_count >= COALESCE(target_overlap, %(overlap)s) - 1
+                  THEN %(complete)s ELSE status END
+WHERE id = %(task)s
+RETURNING status = %(complete)s AND NOT is_control
+"""
 
 
 def _task_count_submission(assignment: Assignment) -> bool:
     """Count the slot; True when the task is now complete (its answers can be aggregated)."""
-    overlap = Coalesce(F("target_overlap"), Value(assignment.task.project.overlap))
-    # One UPDATE, so concurrent submits on the same task cannot lose a count.
-    Task.objects.filter(pk=assignment.task_id).update(
-        submitted_count=F("submitted_count") + 1,
-        status=Case(
-            When(submitted_count__gte=overlap - 1, then=Value(Task.Status.COMPLETE)),
-            default=F("status"),
-        ),
-        updated_at=timezone.now(),
-    )
-    return Task.objects.filter(
-        pk=assignment.task_id, status=Task.Status.COMPLETE, is_control=False
-    ).exists()
+    params = {
+        "now": timezone.now(),
+        "overlap": assignment.task.project.overlap,
+        "complete": Task.Status.COMPLETE,
+        "task": assignment.task_id,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_SQL, params)
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 @transaction.atomic

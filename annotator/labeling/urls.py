@@ -20,6 +20,16 @@ urlpatterns = [
         name="span-change",
     ),
     path("assignments/<int:assignment_id>/submit/", views.submit, name="submit"),
+    path(
+        "assignments/<int:assignment_id>/suggestions/<int:suggestion_id>/accept/",
+        views.suggestion_accept,
+        name="suggestion-accept",
+    ),
+    path(
+        "assignments/<int:assignment_id>/suggestions/<int:suggestion_id>/reject/",
+        views.suggestion_reject,
+        name="suggestion-reject",
+    ),
     path("assignments/<int:assignment_id>/feedback/", views.quiz_feedback, name="quiz-feedback"),
     path("projects/<int:project_id>/retake/", views.quiz_retake, name="quiz-retake"),
     path("categories/<str:category>/opt/", views.category_opt, name="category-opt"),

@@ -25,11 +25,16 @@ from annotator.labeling.forms import (
 )
 from annotator.labeling.models import Assignment
 from annotator.projects.models import Project
+from annotator.projects.services import SpanInput
 from annotator.quality.services import quizzes
 from annotator.quality.services.access import AccessRefused, Reason
 
 WORK_PAGE = "labeling/work.html"
 SEEN_KEY = "instructions_seen"  # session: ids of projects whose instructions were shown
+# Session: {assignment id: [ids of the suggestions the annotator rejected there]}, for
+# the most recent assignments only; a rejection only matters while the task is open.
+REJECTED_KEY = "rejected_suggestions"
+REJECTED_KEEP = 20
 
 
 @consent_required
@@ -82,7 +87,8 @@ def _render_task(
         if assignment is None:
             context = selectors.empty_context(project) | {"blockers": blockers}
         else:
-            context = selectors.labeling_context(assignment)
+            hidden = _rejected_suggestions(request, assignment.pk)
+            context = selectors.labeling_context(assignment, hidden_suggestions=hidden)
     context |= {"error": error, "notice": notice, **extra}
     context["progress"] = selectors.annotator_progress(user)
     return _render_work(request, project, context)
@@ -94,6 +100,7 @@ def _render_work(request: HttpRequest, project: Project, context: dict) -> HttpR
     # Page-level facts, outside the swapped partial: a submit does not pay for them again.
     context["sections"] = selectors.instruction_sections(project)
     context["bonus_rule"] = selectors.bonus_rule(project)
+    context["suggestions_shown"] = selectors.suggestions_shown(project)
     return render(request, WORK_PAGE, context)
 
 
@@ -110,11 +117,11 @@ def _quiz_context(user, project: Project) -> dict:
 
 
 def _answer(
-    request: HttpRequest, assignment: Assignment, *, error: str = "", notice: str = ""
+    request: HttpRequest, assignment: Assignment, *, error: str = "", notice: str = "", **extra
 ) -> HttpResponse:
     project = assignment.task.project
     if request.htmx:
-        return _render_task(request, project, error=error, notice=notice)
+        return _render_task(request, project, error=error, notice=notice, **extra)
     if error:
         messages.error(request, error)
     elif notice:
@@ -162,6 +169,49 @@ def span_remove(request: HttpRequest, assignment_id: int, index: int) -> HttpRes
         services.assignment_span_remove(assignment=assignment, index=index)
     except DomainError as exc:
         return _answer(request, assignment, error=str(exc))
+    return _answer(request, assignment)
+
+
+# --- suggestions: the detector's spans, when the project shows them ------------------------
+
+
+def _own_suggestion(assignment: Assignment, suggestion_id: int):
+    if not selectors.suggestions_shown(assignment.task.project):
+        raise Http404("This project shows no suggestions.")
+    return get_object_or_404(selectors.suggestions_for_assignment(assignment), pk=suggestion_id)
+
+
+def _rejected_suggestions(request: HttpRequest, assignment_id: int) -> list[int]:
+    return request.session.get(REJECTED_KEY, {}).get(str(assignment_id), [])
+
+
+@consent_required
+@require_POST
+def suggestion_accept(request: HttpRequest, assignment_id: int, suggestion_id: int) -> HttpResponse:
+    """Turn a suggestion into a draft span; with `edit`, focus its change control next."""
+    assignment = _own_assignment(request, assignment_id)
+    suggestion = _own_suggestion(assignment, suggestion_id)
+    span = SpanInput(suggestion.start, suggestion.end, suggestion.category, suggestion.context)
+    try:
+        locked = services.assignment_span_add(assignment=assignment, span=span)
+    except DomainError as exc:
+        return _answer(request, assignment, error=str(exc))
+    starts = [raw["start"] for raw in locked.draft_spans]
+    edit = starts.index(span.start) if request.POST.get("edit") else None
+    return _answer(request, assignment, edit_index=edit)
+
+
+@consent_required
+@require_POST
+def suggestion_reject(request: HttpRequest, assignment_id: int, suggestion_id: int) -> HttpResponse:
+    """Hide a suggestion on this assignment only: another annotator still sees it."""
+    assignment = _own_assignment(request, assignment_id)
+    suggestion = _own_suggestion(assignment, suggestion_id)
+    rejected = dict(request.session.get(REJECTED_KEY, {}))
+    key = str(assignment.pk)
+    ids = [*rejected.pop(key, []), suggestion.pk]
+    kept = list(rejected.items())[-(REJECTED_KEEP - 1) :]  # the newest, this one last
+    request.session[REJECTED_KEY] = dict([*kept, (key, sorted(set(ids)))])
     return _answer(request, assignment)
 
 

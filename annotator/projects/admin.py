@@ -10,8 +10,10 @@ class PipelineAdmin(admin.ModelAdmin):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "status", "dataset", "owner", "overlap", "control_rate"]
-    list_filter = ["kind", "status"]
+    list_display = [
+        "name", "kind", "status", "dataset", "owner", "overlap", "control_rate", "show_suggestions"
+    ]  # fmt: skip
+    list_filter = ["kind", "status", "show_suggestions"]
     search_fields = ["name"]
 
 

@@ -86,6 +86,14 @@ class Project(BaseModel):
         related_name="validation_projects",
     )
     max_rounds = models.PositiveSmallIntegerField(default=2)
+    # Show the detector's suggestions on the labeling page. Off by default: suggestions
+    # anchor the crowd, and a generation project exists to get independent labels.
+    show_suggestions = models.BooleanField(
+        default=False,
+        help_text="Show the detector's suggestions (accept / reject / edit) to annotators. "
+        "They anchor the crowd on what the detector found: leave off when you need "
+        "independent labels, e.g. to measure or train the detector.",
+    )
 
     class Meta:
         ordering = ["-created_at"]

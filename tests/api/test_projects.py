@@ -41,6 +41,7 @@ def test_creating_a_project_makes_a_task_per_snippet(as_requester, requester, da
         "instructions": "Mark every person.",
         "pass_score": 80,
         "lease_seconds": 1800,
+        "show_suggestions": False,
         "task_count": 3,
         "created_at": body["created_at"],
     }

@@ -31,6 +31,38 @@ def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(client
 
 
 @pytest.mark.django_db
+def test_a_forged_forwarded_for_header_does_not_dodge_the_lock_out(client):
+    UserFactory(username="frank")
+    for n in range(5):
+        client.post(
+            reverse("accounts:login"),
+            {"username": "frank", "password": "wrong-guess"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+        )
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": "frank", "password": PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )
+    assert response.status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_forged_forwarded_for_header_does_not_dodge_the_api_throttle(client, settings):
+    settings.AXES_FAILURE_LIMIT = 100  # let the per-client throttle act alone
+    statuses = [
+        client.post(
+            "/api/v1/auth/token",
+            {"username": "nobody", "password": "x"},
+            content_type="application/json",
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+        ).status_code
+        for n in range(12)
+    ]
+    assert 429 in statuses
+
+
+@pytest.mark.django_db
 def test_a_right_password_before_the_limit_logs_in_and_resets_the_count(client):
     UserFactory(username="dave")
     for _ in range(4):

@@ -145,3 +145,12 @@ def test_the_seed_keeps_an_existing_requesters_password(db):
     existing.refresh_from_db()
     assert existing.check_password("own-secret-123")
     assert Dataset.objects.filter(owner=existing, name=services.DATASET_NAME).exists()
+
+
+def test_the_demo_dataset_is_preannotated_and_one_project_shows_suggestions(seeded):
+    from annotator.detection.models import Suggestion
+
+    dataset = Dataset.objects.get(name=services.DATASET_NAME)
+    assert Suggestion.objects.filter(snippet__dataset=dataset).count() > 100
+    shown = Project.objects.filter(dataset=dataset, show_suggestions=True)
+    assert [p.name for p in shown] == ["Demo: passwords, keys and IDs"]

@@ -59,7 +59,7 @@ def test_the_last_submit_enqueues_aggregation_on_commit(
         label(annotator(), project, [JANE])
     assert early == []
     assert len(last) == 1
-    assert last[0].func == jobs.task_aggregate.delay and last[0].args == (task.pk,)
+    assert last[0].args == (jobs.task_aggregate, task.pk)  # core.jobs.enqueue(job, id)
 
 
 def test_rerunning_the_aggregation_gives_the_same_rows_and_counts_agreement_once(project):

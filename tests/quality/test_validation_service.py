@@ -168,7 +168,7 @@ def test_the_last_validation_answer_enqueues_the_decision(
     with django_capture_on_commit_callbacks() as last:
         judge(annotator(), checker, [A, A])
     assert early == []
-    assert [c.func for c in last] == [jobs.validation_decide.delay]
+    assert [c.args[0] for c in last] == [jobs.validation_decide]  # core.jobs.enqueue(job, id)
 
 
 def test_ties_reject():

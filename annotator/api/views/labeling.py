@@ -23,7 +23,7 @@ from annotator.labeling import services as labeling
 from annotator.labeling.models import Annotation, Assignment
 from annotator.projects.models import Project
 from annotator.projects.services import SpanInput
-from annotator.quality.services.access import AccessRefused, project_access
+from annotator.quality.services.access import access_decision, with_access
 
 
 @extend_schema(
@@ -39,40 +39,38 @@ from annotator.quality.services.access import AccessRefused, project_access
 def assignment_next(request, project_id: int):
     if request.user.is_requester:
         raise PermissionDenied("Requesters do not take tasks; use an annotator account.")
-    project = get_object_or_404(Project.objects.filter(status=Project.Status.ACTIVE), pk=project_id)
+    active = Project.objects.filter(status=Project.Status.ACTIVE)
+    # The project and the access check in one query (the reasons only on refusal).
+    project = get_object_or_404(with_access(annotator=request.user, projects=active), pk=project_id)
     # The same rules, and the same words, as the labeling page's "no work" screen.
-    decision = project_access(annotator=request.user, project=project)
+    decision = access_decision(annotator=request.user, project=project)
     if not decision.allowed:
         raise PermissionDenied(decision.message)
-    try:
-        assignment = labeling.assignment_next(annotator=request.user, project=project)
-    except AccessRefused as exc:  # a sanction landed between the check and the claim
-        raise PermissionDenied(str(exc)) from exc
+    # Checked once: the service takes this decision instead of checking again.
+    assignment = labeling.assignment_next(annotator=request.user, project=project, access=decision)
     if assignment is None:
         return Response(status=status.HTTP_204_NO_CONTENT)
-    assignment = labeling_selectors.assignments_for_annotator(request.user).get(pk=assignment.pk)
+    # The service loaded the task, snippet and file with the assignment.
     return Response(s.AssignmentSerializer(selectors.task_payload(assignment)).data)
 
 
 def _own_assignment(request, assignment_id: int) -> Assignment:
     return get_object_or_404(
-        labeling_selectors.assignments_for_annotator(request.user), pk=assignment_id
+        labeling_selectors.assignment_rows_for_annotator(request.user), pk=assignment_id
     )
 
 
 def _submit(assignment: Assignment, spans: list[SpanInput], **options) -> Annotation:
     """Replace the draft spans with `spans`, then submit, all in one transaction.
 
-    Built from the page's own services (remove, add, submit) so the API cannot accept
-    anything the page would refuse.
+    `assignment_spans_set` accepts exactly what the page's remove + add would, so the
+    API cannot accept anything the page would refuse.
     """
+    if assignment.status == Assignment.Status.SUBMITTED or not (spans or assignment.draft_spans):
+        # Idempotent, or nothing to replace: the submit is then the whole transaction.
+        return labeling.assignment_submit(assignment=assignment, **options)
     with transaction.atomic():
-        if assignment.status == Assignment.Status.SUBMITTED:
-            return labeling.assignment_submit(assignment=assignment, **options)  # idempotent
-        for _ in assignment.draft_spans:
-            labeling.assignment_span_remove(assignment=assignment, index=0)
-        for span in spans:
-            labeling.assignment_span_add(assignment=assignment, span=span)
+        labeling.assignment_spans_set(assignment=assignment, spans=spans)
         return labeling.assignment_submit(assignment=assignment, **options)
 
 

@@ -5,7 +5,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from annotator.core import taxonomy
-from annotator.labeling.rendering import Line, Mark, Piece, Segment
+from annotator.labeling.rendering import SUGGESTION, Line, Mark, Piece, Segment
 
 register = template.Library()
 
@@ -63,12 +63,27 @@ def _segment_html(segment: Segment, labels: bool) -> str:
     mark = segment.mark
     if mark is None:
         return inner
+    if mark.kind == SUGGESTION:
+        return _suggestion_html(segment, inner)
     classes = f"span-mark cat-{mark.category}" + (" span-end" if segment.closes_mark else "")
     focus = ' tabindex="0"' if segment.opens_mark and labels else ""
     label = taxonomy.Category(mark.category).label
     return (
         f'<mark class="{classes}" data-span="{mark.index}" data-chip="{escape(mark_chip(mark))}"'
         f' title="{escape(label)}"{focus}>{inner}</mark>'
+    )
+
+
+def _suggestion_html(segment: Segment, inner: str) -> str:
+    """A suggested span: only S/Y/R reach it (tabindex -1), Tab still walks the spans."""
+    mark = segment.mark
+    classes = f"suggestion-mark cat-{mark.category}"
+    classes += " suggestion-end" if segment.closes_mark else ""
+    focus = ' tabindex="-1"' if segment.opens_mark else ""
+    label = escape(f"Suggested: {taxonomy.Category(mark.category).label}")
+    return (
+        f'<mark class="{classes}" data-suggestion="{mark.index}"'
+        f' data-chip="{escape(mark_chip(mark))}?" title="{label}"{focus}>{inner}</mark>'
     )
 
 

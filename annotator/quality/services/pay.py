@@ -21,6 +21,9 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from annotator.core.exceptions import DomainError
+from annotator.core.models import AuditEntry
+from annotator.core.services import audit_record
 from annotator.quality.models import ControlAnswer, LedgerEntry, QualityPolicy
 
 Kind = LedgerEntry.Kind
@@ -111,4 +114,36 @@ def payouts_record(*, requester) -> list[LedgerEntry]:
         )
         for row in balances
     ]
-    return LedgerEntry.objects.bulk_create(payouts)
+    created = LedgerEntry.objects.bulk_create(payouts)
+    for entry in created:
+        audit_record(
+            actor=requester, action=AuditEntry.Action.PAYOUT, target_user=entry.annotator,
+            project=entry.project, details={"ledger_entry_id": entry.pk,
+                                            "amount_cents": entry.amount_cents},
+        )  # fmt: skip
+    return created
+
+
+@transaction.atomic
+def ledger_adjust(*, annotator, project, amount_cents: int, note: str, actor) -> LedgerEntry:
+    """Correct an annotator's balance in a project by hand (positive: owed to them).
+
+    A requester may adjust pay only in their own projects; the note says why and is
+    kept on the entry and in the audit log.
+    """
+    if not (actor.is_superuser or project.owner_id == actor.pk):
+        raise DomainError("Only the project's requester can adjust pay in it.")
+    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or not amount_cents:
+        raise DomainError("An adjustment is a non-zero whole number of cents.")
+    if not note.strip():
+        raise DomainError("Say why the pay changes.")
+    entry = LedgerEntry.objects.create(
+        annotator=annotator, project=project, kind=Kind.ADJUSTMENT,
+        amount_cents=amount_cents, note=note.strip()[:300],
+    )  # fmt: skip
+    audit_record(
+        actor=actor, action=AuditEntry.Action.ADJUSTMENT, target_user=annotator,
+        project=project, details={"ledger_entry_id": entry.pk, "amount_cents": amount_cents,
+                                  "note": entry.note},
+    )  # fmt: skip
+    return entry

@@ -29,6 +29,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from annotator.core.exceptions import DomainError
+from annotator.core.models import AuditEntry
+from annotator.core.services import audit_record
 from annotator.labeling.models import Assignment
 from annotator.projects.models import Project
 from annotator.quality.models import Action, ControlAnswer, QualityPolicy, Sanction
@@ -65,10 +67,17 @@ def sanction_impose(
     until = None
     if action == Action.SUSPEND:
         until = timezone.now() + timedelta(minutes=policy_for(project).suspend_minutes)
-    return Sanction.objects.create(
+    sanction = Sanction.objects.create(
         annotator=annotator, project=project, rule=rule, action=action, until=until,
         reason=f"{reason.strip()} {_consequence(action, until)}", created_by=actor,
     )  # fmt: skip
+    if actor is not None:  # a rule firing is logged by the Sanction row itself
+        audit_record(
+            actor=actor, action=AuditEntry.Action.SANCTION_IMPOSE, target_user=annotator,
+            project=project, details={"sanction_id": sanction.pk, "action": action,
+                                      "rule": rule, "until": until and until.isoformat()},
+        )  # fmt: skip
+    return sanction
 
 
 @transaction.atomic
@@ -78,6 +87,10 @@ def sanction_lift(*, sanction: Sanction, actor) -> Sanction:
     if locked.lifted_at is None:
         locked.lifted_at = timezone.now()
         locked.save(update_fields=["lifted_at", "updated_at"])
+        audit_record(
+            actor=actor, action=AuditEntry.Action.SANCTION_LIFT, target_user=locked.annotator,
+            project=locked.project, details={"sanction_id": locked.pk, "action": locked.action},
+        )  # fmt: skip
     return locked
 
 
@@ -170,11 +183,26 @@ def _no_pii_on_pii(assignment: Assignment, policy: QualityPolicy, since) -> str:
     )
 
 
+def _came_fast(assignment: Assignment, policy: QualityPolicy) -> bool:
+    """Whether this submission itself beat the too-fast limit.
+
+    It is the newest row `_too_fast` reads, so when it took long enough the streak is
+    broken and the rule cannot fire: most submits then skip the rule's two queries.
+    """
+    if assignment.submitted_at is None:
+        return True  # cannot tell: let `_too_fast` read the rows
+    lines = max(assignment.task.snippet.line_count, 1)
+    limit = policy.fast_seconds * lines / settings.SNIPPET_LINES
+    return (assignment.submitted_at - assignment.created_at).total_seconds() < limit
+
+
 def _checks(assignment: Assignment, policy: QualityPolicy) -> list[tuple[str, str, object]]:
     """The rules this event can make fire: the others could not have changed."""
     if assignment.status == Status.SKIPPED:
         return [(Rule.SKIPS, policy.skip_action, _skips)]
-    checks = [(Rule.TOO_FAST, policy.fast_action, _too_fast)]
+    checks = []
+    if _came_fast(assignment, policy):
+        checks.append((Rule.TOO_FAST, policy.fast_action, _too_fast))
     if assignment.task.is_control:
         checks.append((Rule.LOW_ACCURACY, policy.accuracy_action, _low_accuracy))
         if assignment.annotation.no_pii:
@@ -182,7 +210,6 @@ def _checks(assignment: Assignment, policy: QualityPolicy) -> list[tuple[str, st
     return checks
 
 
-@transaction.atomic
 def rules_evaluate(*, assignment: Assignment) -> list[Sanction]:
     """Run the project's rules after a submit or skip; return the sanctions imposed."""
     project = assignment.task.project
@@ -194,7 +221,12 @@ def rules_evaluate(*, assignment: Assignment) -> list[Sanction]:
     policy = policy_for(project)
     checks = [c for c in _checks(assignment, policy) if c[1] != Action.OFF]
     if not checks:
-        return []
+        return []  # the usual case, before any transaction (savepoint) is opened
+    with transaction.atomic():
+        return _rules_fire(assignment, project, checks, policy)
+
+
+def _rules_fire(assignment: Assignment, project: Project, checks, policy) -> list[Sanction]:
     last = dict(
         Sanction.objects.filter(annotator_id=assignment.annotator_id, project=project)
         .values("rule")

@@ -21,6 +21,8 @@ from django.utils import timezone
 
 from annotator.core import taxonomy
 from annotator.core.exceptions import DomainError
+from annotator.core.models import AuditEntry
+from annotator.core.services import audit_record
 from annotator.labeling.models import Annotation, Assignment
 from annotator.projects.models import Project
 from annotator.quality.models import ControlAnswer, QualityPolicy, Skill, SkillEvent
@@ -87,6 +89,12 @@ def skill_set(*, annotator, category: str, value: int, reason: str, actor) -> Sk
             annotator=annotator, category=category, value=value, source=Source.MANUAL,
             reason=reason.strip(), actor=actor,
         )  # fmt: skip
+        if actor is not None and actor.pk != annotator.pk:  # a quiz pass is the annotator's own
+            audit_record(
+                actor=actor, action=AuditEntry.Action.SKILL_SET, target_user=annotator,
+                details={"category": category, "old": old and old.value, "new": value,
+                         "reason": reason.strip()},
+            )  # fmt: skip
     logger.info(
         "Skill %s of annotator #%s set %s -> %s by #%s: %s",
         category, annotator.pk, old and old.value, value, actor.pk, reason.strip(),

@@ -32,7 +32,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from functools import partial
 
 from django.db import transaction
 from django.db.models import Case, F, Value, When
@@ -40,6 +39,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from annotator.core.exceptions import DomainError
+from annotator.core.jobs import enqueue_on_commit
 from annotator.labeling import services as labeling_services
 from annotator.labeling.models import Annotation, Assignment, Span, SpanVerdict
 from annotator.projects.models import FinalSpan, Project, Task
@@ -173,7 +173,7 @@ def validation_submit(
         amount_cents=task.project.reward_cents,
     )
     if _count_submission(task):
-        transaction.on_commit(partial(validation_decide_job.delay, task.pk))
+        enqueue_on_commit(validation_decide_job, task.pk)
     return annotation
 
 

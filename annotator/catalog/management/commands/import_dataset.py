@@ -12,6 +12,7 @@ from tqdm import tqdm
 from annotator.catalog import importing, services
 from annotator.catalog.models import Dataset
 from annotator.core.exceptions import DomainError
+from annotator.detection.preannotation import dataset_preannotate_start
 
 
 class Command(BaseCommand):
@@ -46,11 +47,15 @@ class Command(BaseCommand):
                     on_progress=report,
                     total=total,
                 )
+                # Enqueued on commit: a failed import has nothing to pre-annotate.
+                job = dataset_preannotate_start(dataset=dataset, owner=owner)
         except DomainError as exc:
             raise CommandError(str(exc)) from None
         finally:
             bar.close()
         self._print(summary, dataset, as_json=options["json"])
+        if not options["json"]:
+            self.stdout.write(f"Pre-annotation: job #{job.pk}.")
 
     def _owner(self, username: str | None):
         users = get_user_model().objects
