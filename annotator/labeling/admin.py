@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from annotator.labeling.models import Annotation, Assignment, Span, SpanVerdict
+from annotator.labeling.models import Annotation, Assignment, Feedback, Span, SpanVerdict
 
 
 @admin.register(Assignment)
@@ -34,3 +34,9 @@ class SpanAdmin(admin.ModelAdmin):
 class SpanVerdictAdmin(admin.ModelAdmin):
     list_display = ["id", "annotation", "verdict"]
     raw_id_fields = ["annotation"]
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    list_display = ["id", "annotator", "project", "created_at", "replied_at"]
+    raw_id_fields = ["task", "assignment", "annotation"]
