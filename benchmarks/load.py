@@ -446,7 +446,9 @@ def main() -> None:
     parser.add_argument(
         "--files", type=int, default=700, help="Synthetic files (~4 snippets each)."
     )
-    parser.add_argument("--workers", type=int, default=4)
+    # Two processes for two cores: more workers (4 x 8 before) cost ~35 % more CPU per
+    # submission in GIL and context switching, with no gain (RESULTS.md, Load).
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--no-celery", action="store_true")
     parser.add_argument("--db-server", default=os.environ.get(

@@ -18,8 +18,11 @@ there); generation and validation projects also need, in each of their categorie
 skill of at least `project.min_skill` (no skill row counts as 0) and no opt-out.
 
 `accessible_projects(annotator=..., projects=...)` applies the very same rules in one SQL
-filter, for lists (`labeling.selectors.projects_for_annotator`). `AccessRefused` is the
-`DomainError` that `labeling.services.assignment_next` raises, carrying the decision.
+filter, for lists (`labeling.selectors.projects_for_annotator`); `with_access` annotates
+them instead (`access_allowed`), and `access_decision` gives project_access's decision in
+one query (none for an annotated project) when access is allowed, the hot path's case.
+`AccessRefused` is the `DomainError` that `labeling.services.assignment_next` raises,
+carrying the decision.
 """
 
 from __future__ import annotations
