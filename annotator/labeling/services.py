@@ -5,6 +5,8 @@ from dataclasses import asdict
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from annotator.core import taxonomy
@@ -104,8 +106,12 @@ def _claim(*, annotator, project: Project) -> Assignment | None:
     """Claim a task in two statements (lock a candidate, insert if a slot is still free).
 
     The unique (task, annotator) constraint stays the backstop: two tabs of the same
-    annotator racing for one task end in IntegrityError (see assignment_next).
+    annotator racing for one task end in IntegrityError (see assignment_next). The SQL is
+    PostgreSQL's; the demo's embedded SQLite (one process, no SKIP LOCKED) takes the
+    portable ORM path with the same rules.
     """
+    if connection.vendor != "postgresql":
+        return _claim_portable(annotator=annotator, project=project)
     now = timezone.now()
     params = {
         "now": now,
@@ -130,6 +136,41 @@ def _claim(*, annotator, project: Project) -> Assignment | None:
         else:
             return None
     return selectors.assignments_for_annotator(annotator).get(pk=inserted[0])
+
+
+def _claim_portable(*, annotator, project: Project) -> Assignment | None:
+    now = timezone.now()
+    mine = Assignment.objects.filter(annotator=annotator, task__project=project)
+    mine.filter(status=Assignment.Status.IN_PROGRESS, lease_expires_at__lte=now).update(
+        status=Assignment.Status.EXPIRED, updated_at=now
+    )
+    want_control = control_is_due(served=mine.count(), rate=project.control_rate)
+    live = (
+        Assignment.objects.filter(task=OuterRef("pk"))
+        .filter(
+            Q(status=Assignment.Status.SUBMITTED)
+            | Q(status=Assignment.Status.IN_PROGRESS, lease_expires_at__gt=now)
+        )
+        .order_by()
+        .values("task")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    pool = (
+        Task.objects.filter(project=project, status=Task.Status.OPEN)
+        .exclude(Exists(Assignment.objects.filter(task=OuterRef("pk"), annotator=annotator)))
+        .annotate(live=Coalesce(Subquery(live, output_field=IntegerField()), 0))
+        .filter(live__lt=Coalesce(F("target_overlap"), Value(project.overlap)))
+    )
+    for is_control in (want_control, not want_control):
+        task = pool.filter(is_control=is_control).order_by("-submitted_count", "pk").first()
+        if task is not None:
+            return Assignment.objects.create(
+                task=task,
+                annotator=annotator,
+                lease_expires_at=now + timedelta(seconds=project.lease_seconds),
+            )
+    return None
 
 
 def assignment_next(

@@ -163,10 +163,18 @@ def _skills_suffice(annotator) -> RawSQL:
     """SQL: each of the project's categories has a skill >= min_skill and no opt-out."""
     project = connection.ops.quote_name(Project._meta.db_table)
     skill = connection.ops.quote_name(Skill._meta.db_table)
+    # The project's category list is JSON: PostgreSQL unnests it with
+    # jsonb_array_elements_text, the demo's SQLite with json_each.
+    if connection.vendor == "postgresql":
+        needed = f'jsonb_array_elements_text({project}."categories") AS needed(category)'
+        category = "needed.category"
+    else:
+        needed = f'json_each({project}."categories") AS needed'
+        category = "needed.value"
     return RawSQL(
         f"""NOT EXISTS (
-            SELECT 1 FROM jsonb_array_elements_text({project}."categories") AS needed(category)
-            LEFT JOIN {skill} s ON s."annotator_id" = %s AND s."category" = needed.category
+            SELECT 1 FROM {needed}
+            LEFT JOIN {skill} s ON s."annotator_id" = %s AND s."category" = {category}
             WHERE COALESCE(s."opted_out", false)
                OR COALESCE(s."value", 0) < {project}."min_skill"
         )""",
