@@ -344,7 +344,7 @@ def assignment_submit(
     rules_evaluate(assignment=locked)
     # Last: the task row is shared by every annotator of the task, and its lock is held
     # until commit, so the fewer statements after it, the less the others wait.
-    if _task_count_submission(locked):
+    if task_count_submission(task=locked.task):
         enqueue_on_commit(task_aggregate_job, locked.task_id)
     return annotation
 
@@ -360,13 +360,17 @@ RETURNING status = %(complete)s AND NOT is_control
 """
 
 
-def _task_count_submission(assignment: Assignment) -> bool:
-    """Count the slot; True when the task is now complete (its answers can be aggregated)."""
+def task_count_submission(*, task: Task) -> bool:
+    """Count one submitted slot of `task` in one UPDATE, safe against concurrent submits.
+
+    True when the task is now complete and not a control task (its answers can be
+    aggregated or decided). Used by label and validation submissions alike.
+    """
     params = {
         "now": timezone.now(),
-        "overlap": assignment.task.project.overlap,
+        "overlap": task.project.overlap,
         "complete": Task.Status.COMPLETE,
-        "task": assignment.task_id,
+        "task": task.pk,
     }
     with connection.cursor() as cursor:
         cursor.execute(_COUNT_SQL, params)

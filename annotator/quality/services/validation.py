@@ -34,8 +34,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from django.db import transaction
-from django.db.models import Case, F, Value, When
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from annotator.core.exceptions import DomainError
@@ -172,23 +170,9 @@ def validation_submit(
         kind=LedgerEntry.Kind.REWARD,
         amount_cents=task.project.reward_cents,
     )
-    if _count_submission(task):
+    if labeling_services.task_count_submission(task=task):
         enqueue_on_commit(validation_decide_job, task.pk)
     return annotation
-
-
-def _count_submission(task: Task) -> bool:
-    """Count a slot in one UPDATE; True when the task is complete."""
-    target = Coalesce(F("target_overlap"), Value(task.project.overlap))
-    Task.objects.filter(pk=task.pk).update(
-        submitted_count=F("submitted_count") + 1,
-        status=Case(
-            When(submitted_count__gte=target - 1, then=Value(Task.Status.COMPLETE)),
-            default=F("status"),
-        ),
-        updated_at=timezone.now(),
-    )
-    return Task.objects.filter(pk=task.pk, status=Task.Status.COMPLETE).exists()
 
 
 def _round_annotations(task: Task):
