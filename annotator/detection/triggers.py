@@ -1,18 +1,18 @@
-"""One regex pass that finds every occurrence of every trigger literal in a text.
+"""One pass that finds every occurrence of every trigger literal in a text.
 
 Most texts contain no PII, so each rule first asks whether its trigger words occur at
 all. Asking with `word in text` costs one pass over the text per word, about a hundred
-per text. Here a single regex visits only the characters that can anchor a trigger:
-each literal is anchored on its rarest character in source code ("k" in "token", "w"
-in "pwd"), and the regex checks the rest with look-behind and look-ahead. The regex
-engine skips every other character in C, and because a match consumes only the
-anchor character, overlapping triggers never hide one another: the positions found
-are exactly those of `str.find`, so `has(word)` means exactly `word in lower`.
+per text. Here Hyperscan, a multi-literal matcher in C, finds all of them in a single
+pass and reports every occurrence, overlaps included: the positions are exactly those
+of `str.find`, so `has(word)` means exactly `word in lower`.
 """
 
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from functools import cache
+
+import hyperscan
 
 # Words inside a name that make `name = value` worth parsing (see assignments.py).
 KEYWORDS = (
@@ -44,69 +44,30 @@ GATES = (
 LITERALS = tuple(dict.fromkeys((*KEYWORDS, *(h.lower() for h in TOKEN_HINTS), *GATES)))
 
 
-# Anchor characters, rarest first (frequency in lower-cased source code, measured on the
-# standard library, site-packages and the benchmark corpus: "j" 0.1 %, "c" 2.1 %). Every
-# extra anchor adds candidate positions; a literal made only of common characters
-# ("tel", "asia") is found with str.find instead.
-_ANCHORS = "jqzkwvyxbghpmuc"
+# Hyperscan scans bytes. Every literal is ASCII, so the text is scanned with each
+# non-ASCII character replaced by one "?" (in no literal): one byte per character keeps
+# the offsets, and no literal can match across a replaced character (tested).
+_LENGTHS = tuple(len(lit) for lit in LITERALS)
+_DATABASE = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+_DATABASE.compile(
+    expressions=[lit.encode("ascii") for lit in LITERALS],
+    ids=list(range(len(LITERALS))),
+    elements=len(LITERALS),
+    flags=0,
+    literal=True,
+)
+_local = threading.local()  # a scan needs scratch space of its own in each thread
 
 
-def _anchor(literal: str) -> int:
-    ranks = [_ANCHORS.find(ch) for ch in literal]
-    return min((r, i) for i, r in enumerate(ranks) if r >= 0)[1]
+def _record(index: int, _start: int, end: int, _flags: int, positions: dict) -> None:
+    positions.setdefault(LITERALS[index], []).append(end - _LENGTHS[index])
 
 
-def _anchored_pattern(literals: Iterable[str]) -> tuple[re.Pattern, list[tuple]]:
-    """The scan regex, and per capture group the literals to record when it matches.
-
-    The regex is an alternation on the anchor character (so the engine skips other
-    characters in C); each branch looks ahead through a prefix tree of what may follow
-    that anchor, and each leaf looks behind for the whole literal, then captures an
-    empty group that names it. A match is one character wide, so overlapping literals
-    never hide one another.
-    """
-    by_char: dict[str, list[tuple[str, int]]] = {}
-    for literal in literals:
-        i = _anchor(literal)
-        by_char.setdefault(literal[i], []).append((literal, i))
-    leaves: list[tuple] = [()]  # group 0 is the whole match
-    branches = []
-    # Common anchors first: the engine tries the branches in order at each candidate.
-    for ch, items in sorted(by_char.items(), key=lambda item: -_ANCHORS.find(item[0])):
-        tree: dict = {}
-        for literal, i in items:
-            node = tree
-            for follower in literal[i + 1 :]:
-                node = node.setdefault(follower, {})
-            node.setdefault("", []).append((literal, i))
-        branches.append(f"{re.escape(ch)}(?={_tree_pattern(tree, items, leaves)})")
-    return re.compile("|".join(branches)), leaves
-
-
-def _tree_pattern(node: dict, items: list[tuple[str, int]], leaves: list[tuple]) -> str:
-    branches = [
-        re.escape(ch) + _tree_pattern(child, items, leaves)
-        for ch, child in sorted(node.items())
-        if ch
-    ]
-    for literal, i in node.get("", ()):
-        # The regex reports one literal per anchor; others anchored on the same
-        # character that agree with it where they overlap may occur there too.
-        others = tuple(o for o in items if o[0] != literal and _agree(o, (literal, i)))
-        leaves.append(((literal, i), *others))
-        branches.append(f"(?<={re.escape(literal)})()")
-    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-
-
-def _agree(a: tuple[str, int], b: tuple[str, int]) -> bool:
-    """Can literals `a` and `b` (each with its anchor index) both occur on one anchor?"""
-    (x, i), (y, j) = a, b
-    shift = i - j  # x[k] lies over y[k - shift]
-    return all(x[k] == y[k - shift] for k in range(len(x)) if 0 <= k - shift < len(y))
-
-
-_UNANCHORED = tuple(lit for lit in LITERALS if not any(ch in _ANCHORS for ch in lit))
-_TRIGGER, _LEAVES = _anchored_pattern(lit for lit in LITERALS if lit not in _UNANCHORED)
+def _scratch() -> hyperscan.Scratch:
+    scratch = getattr(_local, "scratch", None)
+    if scratch is None:
+        scratch = _local.scratch = hyperscan.Scratch(_DATABASE)
+    return scratch
 
 
 class Hits:
@@ -116,18 +77,13 @@ class Hits:
 
     def __init__(self, lower: str) -> None:
         positions: dict[str, list[int]] = {}
-        for m in _TRIGGER.finditer(lower):
-            anchor = m.start()
-            (literal, i), *others = _LEAVES[m.lastindex]
-            positions.setdefault(literal, []).append(anchor - i)
-            for other, j in others:
-                if anchor >= j and lower.startswith(other, anchor - j):
-                    positions.setdefault(other, []).append(anchor - j)
-        for literal in _UNANCHORED:
-            pos = lower.find(literal)
-            while pos != -1:
-                positions.setdefault(literal, []).append(pos)
-                pos = lower.find(literal, pos + 1)
+        # Matches come in order of their end, so each literal's positions are sorted.
+        _DATABASE.scan(
+            lower.encode("ascii", "replace"),
+            scratch=_scratch(),
+            match_event_handler=_record,
+            context=positions,
+        )
         self.positions = positions
 
     def has(self, literal: str) -> bool:

@@ -46,6 +46,17 @@ def test_hits_match_str_find_on_random_mixtures_of_literals():
         assert as_sorted(Hits(text).positions) == naive_positions(text), text
 
 
+def test_hits_match_str_find_around_non_ascii_characters():
+    # The scan replaces each non-ASCII character by one "?", which no literal holds.
+    assert all(literal.isascii() and "?" not in literal for literal in LITERALS)
+    rng = random.Random(6)
+    pieces = [*LITERALS, "é", "中文", "\u212a", "\U0001f600", "\ud800", "?", " ", "_"]
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40))).lower()
+        assert as_sorted(Hits(text).positions) == naive_positions(text), text
+    assert Hits("é token").positions["token"] == [2]
+
+
 def test_cased_hints_are_checked_against_the_original_text():
     scan = Scan("msg.send(); key = 'AKIAxyz'")
     assert scan.has("sg.")  # lower-cased trigger seen ...
