@@ -86,7 +86,8 @@ class Scan:
         return self.hits.has_cased(self.text, exact)
 
     def positions(self, literal: str) -> list[int]:
-        """Where `literal` (a trigger literal) starts in self.lower, in order."""
+        """Where `literal` (a trigger literal, not a PRESENCE one) starts in self.lower,
+        in order."""
         return self.hits.positions.get(literal, [])
 
     def cased_positions(self, exacts: tuple[str, ...]) -> list[int]:

@@ -75,12 +75,11 @@ _ALGORITHM_DOMAINS = frozenset({"openssh.com", "libssh.org", "ssh.com", "putty.o
 
 
 def find(scan: Scan) -> list[Candidate]:
-    text = scan.text
     found: list[Candidate] = []
-    if "@" in text:
+    if scan.has("@"):
         found.extend(_plain(scan))
     lower = scan.lower
-    if "at" in lower and "dot" in lower and _OBFUSCATION_MARK.search(lower):
+    if scan.has("dot") and "at" in lower and _OBFUSCATION_MARK.search(lower):
         found.extend(_obfuscated(scan))
     return found
 

@@ -41,7 +41,7 @@ def find(scan: Scan) -> list[Candidate]:
     text = scan.text
     hints = [m.start() for m in _IPV4_HINT.finditer(text)]
     found = list(_ipv4(scan, hints)) if hints else []
-    if "::" in text or _IPV6_HINT.search(text):
+    if scan.has("::") or _IPV6_HINT.search(text):
         found.extend(_ipv6(scan))
     return found
 

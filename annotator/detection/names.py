@@ -208,11 +208,12 @@ _CJK = re.compile(r"[\u4e00-\u9fff\uac00-\ud7af\u3040-\u30ff]{2,4}")
 
 def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
     text, lower, found = scan.text, scan.lower, []
-    if scan.has("copyright") or (scan.has("c)") and "(c)" in lower) or "©" in text:
+    copyright_sign = not text.isascii() and "©" in text  # isascii() reads a flag: O(1)
+    if scan.has("copyright") or (scan.has("c)") and "(c)" in lower) or copyright_sign:
         found.extend(_after_pattern(scan, _COPYRIGHT, _copyright_starts(scan), lenient=True))
     if scan.has_any(_AUTHOR_HINTS):
         found.extend(_after_pattern(scan, _AUTHOR_FIELD, _author_starts(scan), lenient=False))
-    if "@" in text:
+    if scan.has("@"):
         found.extend(_names_before_emails(scan))
     for placeholder in _PLACEHOLDER_PEOPLE:
         start = lower.find(placeholder) if scan.has(placeholder) else -1

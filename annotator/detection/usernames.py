@@ -107,6 +107,7 @@ _PROFILE = re.compile(
     r"@?(?P<user>[A-Za-z0-9][A-Za-z0-9_.\-]{0,38})(?P<rest>/[^\s/\"'<>)]*)?(?=[\s\"'<>)\].,;#?]|/?$)",
     re.MULTILINE,
 )
+_PROFILE_HINTS = (".com/", ".org/", ".io/", ".co/", "t.me/")  # one is in every _PROFILE match
 _RESERVED_PATHS = frozenset(
     [
         "about",
@@ -426,20 +427,18 @@ _NOT_USER_LAST = frozenset(
 
 def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
     text, found = scan.text, []
-    if "/" in text and (
-        ".com/" in text or ".org/" in text or ".io/" in text or ".co/" in text or "t.me/" in text
-    ):
+    if scan.has_any_cased(_PROFILE_HINTS):
         found.extend(_spans(scan, _PROFILE, _profile_ok))
-    if "@" in text:
+    if scan.has("@"):
         found.extend(_mentions(scan))
         found.extend(_prompts(scan))
         if "AAAA" in text:
             found.extend(_spans(scan, _SSH_COMMENT))
     if scan.has_cased("Users") or scan.has_cased("/home/"):
         found.extend(_spans(scan, _HOME))
-    if scan.has("author") and "$Author:" in text:
+    if scan.has_cased("$Author:"):
         found.extend(_spans(scan, _CVS_AUTHOR, license=True))
-    if "://" in text:
+    if scan.has("://"):
         found.extend(_url_users(scan))
     found.extend(_assigned(scan, a) for a in assignments if _is_user_assignment(a))
     return found

@@ -5,16 +5,17 @@ import random
 import pytest
 
 from annotator.detection.context import Scan
-from annotator.detection.triggers import LITERALS, TOKEN_HINTS, Hits, matches_at
+from annotator.detection.triggers import LITERALS, PRESENCE, TOKEN_HINTS, Hits, matches_at
 
 
 def naive_positions(lower: str) -> dict[str, list[int]]:
+    """Every occurrence of each literal; only the first for a PRESENCE literal."""
     found = {}
     for literal in LITERALS:
         positions, pos = [], lower.find(literal)
         while pos != -1:
             positions.append(pos)
-            pos = lower.find(literal, pos + 1)
+            pos = -1 if literal in PRESENCE else lower.find(literal, pos + 1)
         if positions:
             found[literal] = positions
     return found
@@ -31,6 +32,7 @@ def as_sorted(positions: dict[str, list[int]]) -> dict[str, list[int]]:
         "passpass --password sshpass -pass",  # overlapping and repeated literals
         "tokentoken token  bearer thanks to jane doe and jane roe",
         "key-key key- AKIA ya29. sg. eyj",
+        "@a @b :: a::b://c::d identified dot.dot",  # presence-only gates: first one reported
         "",
     ],
 )
@@ -40,7 +42,7 @@ def test_hits_match_str_find_on_overlapping_literals(text):
 
 def test_hits_match_str_find_on_random_mixtures_of_literals():
     rng = random.Random(20261125)
-    pieces = [*LITERALS, " ", "_", "-", ".", "x", "ss", "a", "\n"]
+    pieces = [*LITERALS, " ", "_", "-", ".", "x", "ss", "a", "\n", ":", "/"]
     for _ in range(300):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
         assert as_sorted(Hits(text).positions) == naive_positions(text), text
