@@ -60,15 +60,22 @@ def name_words(name: str) -> tuple[str, ...]:
 
 def find_assignments(scan: Scan) -> list[Assignment]:
     """Parse every identifier that contains a keyword, once, in text order."""
-    text, out, seen = scan.text, [], set()
+    text, out = scan.text, []
     positions = scan.hits.positions
-    # Identifiers never overlap, so keyword order is identifier order.
-    for pos in sorted(p for keyword in KEYWORDS for p in positions.get(keyword, ())):
+    hits: list[int] = []
+    for keyword in KEYWORDS:
+        found = positions.get(keyword)
+        if found:
+            hits += found
+    hits.sort()  # identifiers never overlap, so keyword order is identifier order
+    run_end = -1
+    for pos in hits:
+        # A keyword up to the end of the identifier run just read lies in that run: the
+        # run of identifier characters from it ends at the same place (no further).
+        if pos <= run_end:
+            continue
         after = _AFTER_KEYWORD.match(text, pos)
         run_end = after.end(1)
-        if run_end in seen:
-            continue
-        seen.add(run_end)
         if after.group(2) is None:
             continue  # no separator can follow this identifier
         start = pos
@@ -85,9 +92,11 @@ def find_assignments(scan: Scan) -> list[Assignment]:
 
 def _parse_value(scan: Scan, name_start: int, name_end: int) -> Assignment | None:
     text = scan.text
-    name = text[name_start:name_end].lstrip("$@-").rsplit("->", 1)[-1]
     sep = _SEPARATOR.match(text, name_end)
-    if not name or sep is None or not _separator_fits(text, name_start, name_end, sep.group("sep")):
+    if sep is None or not _separator_fits(text, name_start, name_end, sep.group("sep")):
+        return None  # most keyword hits end here: calls, arguments, plain mentions
+    name = text[name_start:name_end].lstrip("$@-").rsplit("->", 1)[-1]
+    if not name:
         return None
     pos = sep.end()
     quoted = _QUOTED.match(text, pos)
@@ -100,7 +109,9 @@ def _parse_value(scan: Scan, name_start: int, name_end: int) -> Assignment | Non
         if unquoted is None or sep.group("sep") in "(,":
             return None
         value, start, end = unquoted.group("value"), unquoted.start(), unquoted.end()
-    line_start, line_end = scan.line_at(name_start)[0], scan.line_at(end)[1]
+    line_start, line_end = scan.line_at(name_start)
+    if line_end < end:
+        line_end = scan.line_at(end)[1]  # a type annotation may run onto the next line
     if line_end - line_start > _MINIFIED_LINE or not _shape_fits(text, name_start, sep, end):
         return None
     # Matched in place rather than on a slice of the rest of the line, which would

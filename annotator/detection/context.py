@@ -8,9 +8,13 @@ import re
 from bisect import bisect_left
 from functools import cached_property
 
-from annotator.detection.triggers import Hits
+from annotator.detection.triggers import Hits, matches_at
 from annotator.detection.types import LICENSE, PLACEHOLDER, REAL
 
+URL_USERINFO = re.compile(
+    r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://(?P<user>[^\s:/@'\"`<>]{1,64}):"
+    r"(?P<password>[^\s@/'\"`<>]{1,128})@(?P<host>[\w.\-]+|\[[0-9A-Fa-f:]+\])"
+)
 _HEADER_SCAN_CHARS = 20_000
 _NEWLINE = re.compile("\n")
 _SHORT_LINE = 2_000
@@ -99,6 +103,14 @@ class Scan:
 
     def has_any_cased(self, exacts: tuple[str, ...]) -> bool:
         return self.hits.has_any_cased(self.text, exacts)
+
+    @cached_property
+    def url_userinfo(self) -> list[re.Match]:
+        """Every `scheme://user:password@host` (URL_USERINFO), for the password and the
+        username rules. A match's scheme of 2-21 characters ends at a "://", so only
+        those offsets are tried."""
+        starts = (p - k for p in self.positions("://") for k in range(2, 22))
+        return list(matches_at(URL_USERINFO, self.text, starts))
 
     @cached_property
     def header_end(self) -> int:

@@ -128,10 +128,6 @@ _NOT_PASSWORD_LAST = frozenset(
         "zero",
     ]
 )
-URL_USERINFO = re.compile(
-    r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://(?P<user>[^\s:/@'\"`<>]{1,64}):"
-    r"(?P<password>[^\s@/'\"`<>]{1,128})@(?P<host>[\w.\-]+|\[[0-9A-Fa-f:]+\])"
-)
 _DSN_WORDS = frozenset({"password", "pwd", "passwd", "pass"})
 _URL_SLOT_WORDS = frozenset({"password", "pass", "passwd", "pwd", "pw", "secret", "token"})
 _CLI = re.compile(
@@ -157,8 +153,7 @@ _TYPE_NAME = re.compile(r"(?:[A-Z][a-z]+){2,}|Incomplete|Any|str|bytes")
 def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
     found = [_span(a.start, a.end, 0.85) for a in assignments if _is_password(a)]
     text = scan.text
-    if scan.has("://"):
-        found.extend(_url_passwords(text))
+    found.extend(_url_passwords(scan))
     if scan.has_any(_CLI_GATES) and any(hint in scan.lower for hint in _CLI_HINTS):
         found.extend(_cli_passwords(text))
     if scan.has("identified"):
@@ -219,8 +214,8 @@ def _code_constant(a: Assignment) -> bool:
     return number and (a.value.startswith("-") or (a.name.isupper() and a.spaced))
 
 
-def _url_passwords(text: str):
-    for m in URL_USERINFO.finditer(text):
+def _url_passwords(scan: Scan):
+    for m in scan.url_userinfo:
         password = m.group("password")
         if password.lower() in _URL_SLOT_WORDS or values.unusable(password):
             continue

@@ -6,7 +6,6 @@ from functools import lru_cache
 from annotator.detection import values
 from annotator.detection.assignments import Assignment
 from annotator.detection.context import PLACEHOLDER_USERNAMES, Scan
-from annotator.detection.passwords import URL_USERINFO
 from annotator.detection.triggers import matches_at
 from annotator.detection.types import USERNAME, Candidate, DetectedSpan
 
@@ -435,11 +434,14 @@ def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
         if "AAAA" in text:
             found.extend(_spans(scan, _SSH_COMMENT))
     if scan.has_cased("Users") or scan.has_cased("/home/"):
-        found.extend(_spans(scan, _HOME))
+        # A match starts at "/home/", or 1, 3 or 4 characters before "Users".
+        starts = scan.positions("/home/") + [
+            p - k for p in scan.positions("users") for k in (1, 3, 4)
+        ]
+        found.extend(_spans(scan, _HOME, starts=starts))
     if scan.has_cased("$Author:"):
         found.extend(_spans(scan, _CVS_AUTHOR, license=True))
-    if scan.has("://"):
-        found.extend(_url_users(scan))
+    found.extend(_url_users(scan))
     found.extend(_assigned(scan, a) for a in assignments if _is_user_assignment(a))
     return found
 
@@ -463,8 +465,12 @@ def is_person_handle(handle: str) -> bool:
     )
 
 
-def _spans(scan: Scan, pattern: re.Pattern, accept=None, license: bool = False):
-    for m in pattern.finditer(scan.text):
+def _spans(scan: Scan, pattern: re.Pattern, accept=None, license: bool = False, starts=None):
+    """Matches of `pattern` whose handle is a person's; `starts`, if given, holds every
+    offset where a match can begin (see `matches_at`)."""
+    text = scan.text
+    found = pattern.finditer(text) if starts is None else matches_at(pattern, text, starts)
+    for m in found:
         if is_person_handle(m.group("user")) and (accept is None or accept(m)):
             yield make(scan, m.start("user"), m.end("user"), license=license)
 
@@ -523,7 +529,7 @@ def _code_symbol(user: str) -> bool:
 
 
 def _url_users(scan: Scan):
-    for m in URL_USERINFO.finditer(scan.text):
+    for m in scan.url_userinfo:
         user = m.group("user")
         if is_person_handle(user) and user.isalpha() and user.islower() and len(user) >= 3:
             yield make(scan, m.start("user"), m.end("user"), score=0.5)
