@@ -34,6 +34,8 @@ def resolve(candidates: list[Candidate]) -> list[DetectedSpan]:
     Higher priority wins, then the longer span, then the earlier one. The kept spans
     never share a character.
     """
+    if len(candidates) < 2:
+        return [c.span for c in candidates if c.span.start < c.span.end]
     ranked = sorted(
         candidates,
         key=lambda c: (-c.priority, -(c.span.end - c.span.start), c.span.start),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from annotator.detection.context import Scan
 from annotator.detection.triggers import KEYWORDS
 
+_KEYWORDS = frozenset(KEYWORDS)
 _IDENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-$@")
 # The rest of an identifier run from a keyword (group 1), then a cheap test that a
 # separator may follow it (group 2: the first characters `_SEPARATOR` can start with
@@ -63,9 +64,8 @@ def find_assignments(scan: Scan) -> list[Assignment]:
     text, out = scan.text, []
     positions = scan.hits.positions
     hits: list[int] = []
-    for keyword in KEYWORDS:
-        found = positions.get(keyword)
-        if found:
+    for literal, found in positions.items():
+        if literal in _KEYWORDS:
             hits += found
     hits.sort()  # identifiers never overlap, so keyword order is identifier order
     run_end = -1

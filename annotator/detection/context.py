@@ -109,6 +109,8 @@ class Scan:
         """Every `scheme://user:password@host` (URL_USERINFO), for the password and the
         username rules. A match's scheme of 2-21 characters ends at a "://", so only
         those offsets are tried."""
+        if not self.has("://"):
+            return []
         starts = (p - k for p in self.positions("://") for k in range(2, 22))
         return list(matches_at(URL_USERINFO, self.text, starts))
 

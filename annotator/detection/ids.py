@@ -38,6 +38,7 @@ _CLIENT_WORDS = (
     ("customer", "id"),
 )
 _ACCOUNT_WORDS = (("account", "number"), ("account", "no"), ("aws", "account"), ("iban",))
+_PAIR_WORDS = frozenset({"id", "key", "number", "no", "account", "iban"})  # one in each pair
 
 
 def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
@@ -107,6 +108,8 @@ def _luhn(digits: str) -> bool:
 def _is_id_assignment(a: Assignment) -> bool:
     words = a.words
     if not (a.quoted or a.config_line) or not 6 <= len(a.value) <= 128:
+        return False
+    if _PAIR_WORDS.isdisjoint(words):
         return False
     if not any(_has_pair(words, pair) for pair in _CLIENT_WORDS + _ACCOUNT_WORDS):
         return False

@@ -73,9 +73,12 @@ def _ignored_v4(address: ipaddress.IPv4Address) -> bool:
 
 
 def _looks_like_version(scan: Scan, start: int) -> bool:
-    line_start = scan.line_at(start)[0]
+    # The 40 characters before the match, not before its line: a newline there starts
+    # the window after it.
+    low = max(0, start - 40)
+    low = scan.text.rfind("\n", low, start) + 1 or low
     # Searched on the lower-cased text: an IGNORECASE regex is several times slower.
-    return bool(_VERSION_CONTEXT.search(scan.lower, max(line_start, start - 40), start))
+    return bool(_VERSION_CONTEXT.search(scan.lower, low, start))
 
 
 def _not_a_v4_address(scan: Scan, m: re.Match) -> bool:

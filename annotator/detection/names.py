@@ -203,6 +203,7 @@ _PERSON_FIELDS = (
     ("lastname",), ("display", "name"), ("author", "name"), ("contact", "name"),
     ("customer", "name"), ("given", "name"), ("family", "name"), ("surname",),
 )  # fmt: skip
+_FIELD_WORDS = frozenset({"name", "fullname", "firstname", "lastname", "surname"})  # one in each
 _CJK = re.compile(r"[\u4e00-\u9fff\uac00-\ud7af\u3040-\u30ff]{2,4}")
 
 
@@ -215,11 +216,12 @@ def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
         found.extend(_after_pattern(scan, _AUTHOR_FIELD, _author_starts(scan), lenient=False))
     if scan.has("@"):
         found.extend(_names_before_emails(scan))
-    for placeholder in _PLACEHOLDER_PEOPLE:
-        start = lower.find(placeholder) if scan.has(placeholder) else -1
-        while start != -1:
-            found.append(_make(scan, start, start + len(placeholder)))
-            start = lower.find(placeholder, start + 1)
+    if scan.has_any(_PLACEHOLDER_PEOPLE):
+        for placeholder in _PLACEHOLDER_PEOPLE:
+            start = lower.find(placeholder) if scan.has(placeholder) else -1
+            while start != -1:
+                found.append(_make(scan, start, start + len(placeholder)))
+                start = lower.find(placeholder, start + 1)
     found.extend(_person_fields(scan, assignments))
     return found
 
@@ -335,7 +337,8 @@ def _person_fields(scan: Scan, assignments: list[Assignment]):
     for a in assignments:
         if not a.quoted or not 2 <= len(a.value) <= 60 or values.is_template(a.value):
             continue
-        explicit = any(all(w in a.words for w in pair) for pair in _PERSON_FIELDS) or (
+        named = not _FIELD_WORDS.isdisjoint(a.words)
+        explicit = (named and any(all(w in a.words for w in pair) for pair in _PERSON_FIELDS)) or (
             a.words == ("name",) and scan.in_license(a.start)  # pyproject `authors` entries
         )
         generic = a.words[-1:] == ("name",) or a.words[-1:] in (("author",), ("owner",))

@@ -116,6 +116,8 @@ class Hits:
 
     def has_any_cased(self, text: str, exacts: tuple[str, ...]) -> bool:
         wanted = _by_lower(exacts)
+        if wanted.keys().isdisjoint(self.positions):
+            return False  # none even in lower case (the usual answer, found in C)
         for literal, positions in self.positions.items():
             exact = wanted.get(literal)
             if exact is not None and any(text.startswith(exact, pos) for pos in positions):
