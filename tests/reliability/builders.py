@@ -1,10 +1,13 @@
-"""A project with a bit of everything, made through the real services (for backups)."""
+"""Projects made through the real services and factories: a project with a bit of
+everything (for backups), a project and an annotator for a server in another process."""
 
+from annotator.accounts.models import User
 from annotator.labeling import services as labeling
 from annotator.projects.services import SpanInput, control_task_set
 from annotator.quality import jobs
 from annotator.quality.services import pay, rules, skills
 from tests import factories
+from tests.api.conftest import client_for
 from tests.quality.flow import EMAIL, HOST, JANE, annotator, label, make_task
 
 
@@ -39,3 +42,17 @@ def busy_project(requester):
     )
     pay.payouts_record(requester=requester)
     return project
+
+
+def annotator_with_tasks(*, tasks: int) -> dict:
+    """An active project of `tasks` open tasks (overlap 1, a reward) and a qualified annotator
+    with an API token: what a test needs to drive the API of a server in another process.
+
+    Returns the project's id and the annotator's `Authorization` header.
+    """
+    requester = factories.UserFactory(username="requester", role=User.Role.REQUESTER)
+    project = factories.ProjectFactory(owner=requester, overlap=1, reward_cents=5)
+    for _ in range(tasks):
+        make_task(project)
+    header = client_for(annotator("ann", skill=90))._credentials["HTTP_AUTHORIZATION"]
+    return {"project": project.pk, "authorization": header}

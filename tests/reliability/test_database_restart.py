@@ -4,7 +4,12 @@ flight either succeeds or fails with a clear retryable 503, never half-written.
 A restart is, for the app, its connections being closed by the server. The tests do just
 that to the app's own connections (pg_terminate_backend from a second connection), on a
 live server with real threads and persistent connections, without touching anyone
-else's database.
+else's database, and for the web page as well as the API.
+
+A real restart of a real server is tested too, in test_postgres_restart.py: a throwaway
+cluster restarted (`pg_ctl restart -m fast`, and stopped for 3 s then started) under the app
+running in gunicorn, with the same outcome: only successes and retryable 503s, recovery
+without restarting the app, each acknowledged submit stored once and nothing half-written.
 """
 
 import threading
