@@ -13,7 +13,9 @@ dataset, one project per level (overlap 3, 10 % control tasks whose gold is "no 
 to 127.0.0.1) and one Celery worker on REDIS_URL (default db 13), and for each level K
 runs K client threads (spread over client processes), each with its own keep-alive
 connection, looping `POST next` -> `POST submit` ("no PII", which is also right on the
-control tasks), bounded by --seconds and --max-submissions per level.
+control tasks), bounded by --seconds and --max-submissions per level. With --think S,
+each annotator pauses about S seconds after each submit, as a person reading code would;
+without it they loop flat out, which measures the server at saturation.
 
 It prints next-task and submit latency p50/p95/p99, throughput and errors per level, then
 checks the database: no task over its overlap, no annotator with a task twice, no lost
@@ -26,6 +28,7 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -198,8 +201,13 @@ def stop(processes: list[subprocess.Popen]) -> None:
 # --- clients ------------------------------------------------------------------------
 
 
-def client_process(port, project, tokens, seconds, budget, out) -> None:
-    """Run one thread per token; put this process's measurements on `out`."""
+def client_process(port, project, tokens, seconds, budget, think, out) -> None:
+    """Run one thread per token; put this process's measurements on `out`.
+
+    `think` (seconds, 0 for none) is the mean pause between a submit and the next task,
+    drawn per loop between half and one and a half of it: the time a person spends
+    reading the snippet.
+    """
     from annotator.simulation.client import ApiClient
 
     deadline = time.monotonic() + seconds
@@ -214,6 +222,7 @@ def client_process(port, project, tokens, seconds, budget, out) -> None:
 
     def run(token: str) -> None:
         api = ApiClient(f"http://127.0.0.1:{port}", token, timeout=30)
+        pace = random.Random(token)
         nexts, submits, acked, errors, empty = [], [], [], [], 0
         try:
             while time.monotonic() < deadline and take():
@@ -234,6 +243,9 @@ def client_process(port, project, tokens, seconds, budget, out) -> None:
                     acked.append(assignment)
                 else:
                     errors.append(f"submit {reply.status}: {str(reply.data)[:120]}")
+                if think:
+                    pause = min(think * pace.uniform(0.5, 1.5), deadline - time.monotonic())
+                    time.sleep(max(pause, 0.0))
         except Exception as exc:  # a connection error is a measured error, not a crash
             errors.append(f"{type(exc).__name__}: {exc}")
         finally:
@@ -253,7 +265,54 @@ def client_process(port, project, tokens, seconds, budget, out) -> None:
     out.put(results)
 
 
-def run_level(port, project, tokens, seconds, budget) -> dict:
+def ceiling_process(port, threads, seconds, out) -> None:
+    """`threads` clients looping GET /healthz (the middleware stack and one `SELECT 1`)."""
+    from annotator.simulation.client import ApiClient
+
+    deadline = time.monotonic() + seconds
+    timings, failures = [], []
+
+    def run() -> None:
+        api = ApiClient(f"http://127.0.0.1:{port}", timeout=30)
+        try:
+            while time.monotonic() < deadline:
+                reply = api.get("/healthz")
+                (timings if reply.status == 200 else failures).append(reply.seconds)
+        finally:
+            api.close()
+
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    out.put((timings, failures))
+
+
+def run_ceiling(port, clients, seconds) -> dict:
+    """What the same server, clients and machine do with the cheapest request there is."""
+    queue = mp.Queue()
+    procs = [
+        mp.Process(target=ceiling_process, args=(port, clients // 2, seconds, queue))
+        for _ in range(2)
+    ]
+    began = time.perf_counter()
+    for proc in procs:
+        proc.start()
+    parts = [queue.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+    wall = time.perf_counter() - began
+    timings = [t for part in parts for t in part[0]]
+    return {
+        "clients": clients,
+        "requests_per_s": round(len(timings) / wall, 1),
+        "ms": {f"p{q}": round(percentile(timings, q) * 1000, 1) for q in (50, 95, 99)},
+        "errors": sum(len(part[1]) for part in parts),
+    }
+
+
+def run_level(port, project, tokens, seconds, budget, think=0.0) -> dict:
     chunks = [
         tokens[i : i + THREADS_PER_CLIENT_PROCESS]
         for i in range(0, len(tokens), THREADS_PER_CLIENT_PROCESS)
@@ -266,7 +325,7 @@ def run_level(port, project, tokens, seconds, budget) -> dict:
     share = budget // len(chunks)
     began = time.perf_counter()
     procs = [
-        mp.Process(target=client_process, args=(port, project, c, seconds, share, queue))
+        mp.Process(target=client_process, args=(port, project, c, seconds, share, think, queue))
         for c in chunks
     ]
     for p in procs:
@@ -355,9 +414,10 @@ def summarise(k: int, raw: dict, load: tuple, checks: dict) -> dict:
         "submit_ms": {f"p{q}": ms(percentile(raw["submit"], q)) for q in (50, 95, 99)},
         "no_task_answers": raw["empty"],
         # CPU per acknowledged submission (with its `next`), whatever the machine's load:
-        # gunicorn + Celery processes, and the PostgreSQL backends of this database.
+        # gunicorn, the Celery worker (with its pool), and this database's PostgreSQL backends.
         "cpu_ms_per_submission": {
-            "web_and_celery": ms(raw["web_cpu"] / max(len(raw["acked"]), 1)),
+            "web": ms(raw["web_cpu"] / max(len(raw["acked"]), 1)),
+            "celery": ms(raw["celery_cpu"] / max(len(raw["acked"]), 1)),
             "postgres": ms(raw["db_cpu"] / max(len(raw["acked"]), 1)),
         },
         "errors": len(raw["errors"]),
@@ -374,7 +434,8 @@ def print_row(row: dict) -> None:
         f"K={row['annotators']:>3}  {row['submissions']:>6} submits in {row['seconds']:>5} s"
         f" = {row['submissions_per_s']:>6}/s  next p50/p95/p99 {n['p50']}/{n['p95']}/{n['p99']} ms"
         f"  submit {s['p50']}/{s['p95']}/{s['p99']} ms  errors {row['errors']}"
-        f"  cpu ms/submit web {row['cpu_ms_per_submission']['web_and_celery']}"
+        f"  cpu ms/submit web {row['cpu_ms_per_submission']['web']}"
+        f" celery {row['cpu_ms_per_submission']['celery']}"
         f" db {row['cpu_ms_per_submission']['postgres']}"
         f"  load {row['load_average_before_after']}  checks {bad if bad else 'OK'}",
         flush=True,
@@ -433,7 +494,7 @@ def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(t - before.get(pid, 0.0) for pid, t in after.items())
 
 
-def gunicorn_workers(master: int) -> list[int]:
+def child_processes(master: int) -> list[int]:
     children = Path(f"/proc/{master}/task/{master}/children")
     return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
@@ -451,6 +512,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--no-celery", action="store_true")
+    parser.add_argument(
+        "--ceiling", type=int, default=0, metavar="K",
+        help="Afterwards, K clients loop GET /healthz: the stack's ceiling on this machine.",
+    )  # fmt: skip
+    parser.add_argument(
+        "--think", type=float, default=0.0,
+        help="Mean seconds each annotator pauses after a submit (0: loop flat out).",
+    )  # fmt: skip
     parser.add_argument("--db-server", default=os.environ.get(
         "LOAD_DB_SERVER", "postgres://postgres@127.0.0.1:5432"))  # fmt: skip
     parser.add_argument("--db-name", default="annotator_load")
@@ -479,22 +548,27 @@ def main() -> None:
 
     port = free_port()
     started = start_servers(args, env, port)
-    rows = []
+    rows, ceiling = [], None
     try:
         for k in levels:
             project = seeded["projects"][k]
             spies = (
-                py_spy(gunicorn_workers(started[0].pid), args.seconds, args.py_spy, k)
+                py_spy(child_processes(started[0].pid), args.seconds, args.py_spy, k)
                 if args.py_spy
                 else []
             )
             before = tuple(round(v, 2) for v in os.getloadavg())
-            web = [p.pid for p in started] + gunicorn_workers(started[0].pid)
-            web_cpu = cpu_seconds(web)
+            web = [started[0].pid, *child_processes(started[0].pid)]
+            celery = [p.pid for p in started[1:]]
+            celery += [child for pid in celery for child in child_processes(pid)]
+            web_cpu, celery_cpu = cpu_seconds(web), cpu_seconds(celery)
             db_cpu = cpu_seconds(database_pids(env["DATABASE_URL"], args.db_name))
-            raw = run_level(port, project, seeded["tokens"][:k], args.seconds, args.max_submissions)
+            raw = run_level(
+                port, project, seeded["tokens"][:k], args.seconds, args.max_submissions, args.think
+            )
             after = tuple(round(v, 2) for v in os.getloadavg())
             raw["web_cpu"] = cpu_used(web_cpu, cpu_seconds(web))
+            raw["celery_cpu"] = cpu_used(celery_cpu, cpu_seconds(celery))
             db_now = database_pids(env["DATABASE_URL"], args.db_name)
             raw["db_cpu"] = cpu_used(db_cpu, cpu_seconds(db_now))
             for spy in spies:
@@ -502,6 +576,9 @@ def main() -> None:
             checks = check_database(env["DATABASE_URL"], project, raw["acked"])
             rows.append(summarise(k, raw, (before[0], after[0]), checks))
             print_row(rows[-1])
+        if args.ceiling:
+            ceiling = run_ceiling(port, args.ceiling, args.seconds)
+            print(f"ceiling: {ceiling}", flush=True)
     finally:
         stop(started)
         if not args.keep_db:
@@ -511,7 +588,9 @@ def main() -> None:
         "machine": f"{os.cpu_count()} cores",
         "gunicorn": f"{args.workers} gthread workers x {args.threads} threads",
         "celery": not args.no_celery,
+        "think_seconds": args.think,
         "levels": rows,
+        "ceiling": ceiling,
     }
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
