@@ -140,6 +140,16 @@ class Scan:
         start = newlines[i - 1] + 1 if i else 0
         return start, newlines[i] if i < len(newlines) else len(self.text)
 
+    def lines_at(self, positions: list[int]) -> list[tuple[int, int]]:
+        """`sorted({self.line_at(p) for p in positions})`, one lookup per line."""
+        lines: list[tuple[int, int]] = []
+        end = -1
+        for pos in sorted(positions):
+            if pos > end:  # else on the last line found (`end` is its newline)
+                lines.append(line := self.line_at(pos))
+                end = line[1]
+        return lines
+
     def line_text(self, pos: int) -> str:
         start, end = self.line_at(pos)
         return self.text[start:end]

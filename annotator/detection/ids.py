@@ -5,6 +5,7 @@ import re
 from annotator.detection import values
 from annotator.detection.assignments import Assignment
 from annotator.detection.context import Scan
+from annotator.detection.triggers import matches_at
 from annotator.detection.types import ID, Candidate, DetectedSpan
 
 PRIORITY = 40
@@ -26,6 +27,11 @@ _CUSTOMER_PREFIXES = ("cus_", "acct_", "sub_", "cs_", "ba_")
 # Two literal-led regexes are searched faster than one `\+\d|\(\d{3}\)`.
 _PLUS_DIGIT = re.compile(r"\+\d")
 _AREA_CODE = re.compile(r"\(\d{3}\)")
+_LOOSE_HINTS = (_PLUS_DIGIT, _AREA_CODE)
+# The same where a phone match can begin (as _PHONE's look-behind says): not `x+1`, `f(100)`.
+# The look-behind follows the literal so that the engine still skips to "+" or "(" in C.
+_PLUS_DIGIT_START = re.compile(r"\+(?<![\w.+\-/]\+)\d")
+_AREA_CODE_START = re.compile(r"\((?<![\w.+\-/]\()\d{3}\)")
 _CARD = re.compile(
     r"(?<![\d\-])(?:\d{4}[ \-]){3}\d{1,4}(?:[ \-]?\d{3})?(?![\d\-])|(?<!\d)\d{13,19}(?!\d)"
 )
@@ -44,7 +50,10 @@ _PAIR_WORDS = frozenset({"id", "key", "number", "no", "account", "iban"})  # one
 def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
     text, found = scan.text, []
     if scan.has("aws"):
-        for m in _AWS_ACCOUNT.finditer(text):
+        # A match starts at "arn:aws", "sqs.", "iam::" or 12 digits before ".dkr.ecr.".
+        starts = scan.positions("arn:aws") + scan.positions("sqs.") + scan.positions("iam::")
+        starts += [p - 12 for p in scan.positions(".dkr.ecr.")]
+        for m in matches_at(_AWS_ACCOUNT, text, starts):
             group = next(g for g in range(1, 5) if m.group(g))
             found.append(_span(m.start(group), m.end(group), FORMAT_PRIORITY, 0.9))
     if scan.has_any_cased(_CUSTOMER_PREFIXES):
@@ -55,23 +64,32 @@ def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
         found.extend(
             _span(m.start(), m.end(), FORMAT_PRIORITY, 0.9) for m in _GOOGLE_CLIENT.finditer(text)
         )
-    if scan.has_any(_PHONE_WORDS) or _PLUS_DIGIT.search(text) or _AREA_CODE.search(text):
-        found.extend(_phones(scan))
+    plus, area = (_PLUS_DIGIT_START, _AREA_CODE_START) if text.isascii() else _LOOSE_HINTS
+    if scan.has_any(_PHONE_WORDS) or plus.search(text) or area.search(text):
+        found.extend(_phones(scan, plus, area))
     if scan.has_any(_CARD_WORDS):
         found.extend(_cards(scan))
     found.extend(_span(a.start, a.end, PRIORITY, 0.6) for a in assignments if _is_id_assignment(a))
     return found
 
 
-def _phones(scan: Scan):
+def _phones(scan: Scan, plus: re.Pattern, area: re.Pattern):
     """Phone numbers on lines that name a phone or hold "+<digit>" or "(ddd)": only
     there can a match be kept, and a match never spans lines, so scanning just those
-    lines finds what a scan of the whole text would find there."""
+    lines finds what a scan of the whole text would find there.
+
+    A match is kept if its line names a phone (_PHONE_CONTEXT) or it starts with "+" or
+    "(ddd)" where a match can begin. In ASCII text a line that _PHONE_CONTEXT matches
+    holds a phone word in lower case too, so lines with a word but no context, and
+    hints where no match can begin, are left out. Elsewhere (`(?i)` also folds the long
+    s, U+017F, to "s") every line with a word or a loose hint is scanned."""
     text = scan.text
-    positions = [p for word in _PHONE_WORDS for p in scan.positions(word)]
-    positions += [m.start() for m in _PLUS_DIGIT.finditer(text)]
-    positions += [m.start() for m in _AREA_CODE.finditer(text)]
-    lines = sorted({scan.line_at(p) for p in positions})
+    words = scan.lines_at([p for word in _PHONE_WORDS for p in scan.positions(word)])
+    if text.isascii():
+        words = [line for line in words if scan.line_matches(_PHONE_CONTEXT, line[0])]
+    hints = [m.start() for m in plus.finditer(text)]
+    hints += [m.start() for m in area.finditer(text)]
+    lines = sorted({*words, *scan.lines_at(hints)})
     for m in (m for start, end in lines for m in _PHONE.finditer(text, start, end)):
         literal = m.group()
         digits = sum(c.isdigit() for c in literal)

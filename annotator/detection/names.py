@@ -47,6 +47,12 @@ _LEGAL_SUFFIXES = frozenset(
      "srl", "spa", "kg", "sarl", "limited", "corporation"}
 )  # fmt: skip
 _PLACEHOLDER_PEOPLE = ("john doe", "jane doe", "jane roe", "richard roe", "max mustermann")
+# Where the names after a copyright or author word end. An address's local part is
+# looked for only where a run of its characters starts: the first match starts at the
+# same place, without re-reading a long run from each of its characters.
+_SEGMENT_END = re.compile(
+    r"[<(\[\"'{]|\ball rights\b|https?://|(?<![\w.+\-])[\w.+\-]+@|\s{3,}|(?<!\b[A-Z])\.\s"
+)
 _EMAIL_OPENER = re.compile(r"[<(\[][ \t]*(?:mailto:)?[\w.+\-]+@")
 _NAME_AT_END = re.compile(rf"({_WORD}(?:[ \t]+{_WORD}){{1,3}})[ \t\"']*\Z")
 _ORG_WORDS = frozenset(
@@ -266,11 +272,9 @@ def _after_pattern(scan: Scan, pattern: re.Pattern, starts: list[int], lenient: 
     for m in matches_at(pattern, scan.lower, starts):
         line_end = text.find("\n", m.end())
         segment = text[m.end() : len(text) if line_end == -1 else line_end]
-        segment = re.split(
-            r"[<(\[\"'{]|\ball rights\b|https?://|[\w.+\-]+@|\s{3,}|(?<!\b[A-Z])\.\s",
-            segment,
-            maxsplit=1,
-        )[0]
+        cut = _SEGMENT_END.search(segment)
+        if cut is not None:
+            segment = segment[: cut.start()]
         yield from _names_in(scan, m.end(), segment, lenient=lenient, author=not lenient)
 
 

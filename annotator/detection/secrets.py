@@ -184,7 +184,7 @@ def _token_formats(scan: Scan):
     contains one and none spans lines, so those lines give what a full scan gives."""
     text = scan.text
     positions = scan.cased_positions(_HINTS)
-    for start, end in sorted({scan.line_at(p) for p in positions}):
+    for start, end in scan.lines_at(positions):
         for m in _FORMATS.finditer(text, start, end):
             yield _span(m.start(), m.end(), FORMAT_PRIORITY, 0.95)
 

@@ -41,7 +41,7 @@ GATES = (
     "token ", "written", "created", "contributed", "maintained", "ported", "original",
     "thanks", "credits", "contributors", "developers", "-----begin", "hooks.slack.com",
     "$author:", ":aa", "asia", "aida", "aroa", "a3t", ".com/", ".org/", ".io/", ".co/", "t.me/",
-    "://",
+    "://", "arn:aws", "sqs.", "iam::", ".dkr.ecr.",
 )  # fmt: skip
 # Gates asked only whether they occur: the scan reports just the first occurrence, so
 # frequent ones ("@" in decorators, "::" in C++) cost one report per text, not one each.

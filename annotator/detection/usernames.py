@@ -427,7 +427,7 @@ _NOT_USER_LAST = frozenset(
 def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
     text, found = scan.text, []
     if scan.has_any_cased(_PROFILE_HINTS):
-        found.extend(_spans(scan, _PROFILE, _profile_ok))
+        found.extend(_spans(scan, _PROFILE, _profile_ok, starts=_profile_starts(scan)))
     if scan.has("@"):
         found.extend(_mentions(scan))
         found.extend(_prompts(scan))
@@ -485,6 +485,16 @@ def _prompts(scan: Scan):
     for m in matches_at(_PROMPT, text, starts):
         if is_person_handle(m.group("user")):
             yield make(scan, m.start("user"), m.end("user"))
+
+
+def _profile_starts(scan: Scan) -> list[int] | None:
+    """Where a _PROFILE match can start: its host ends in one of _PROFILE_HINTS, at
+    most 23 characters after the start ("https://www." and "gist.github"). Found on
+    the lower-cased text, so only for ASCII text, where `(?i)` folds nothing else."""
+    if not scan.text.isascii():
+        return None  # every offset
+    hints = [p for hint in _PROFILE_HINTS for p in scan.positions(hint)]
+    return [p - k for p in hints for k in range(24)]
 
 
 def _profile_ok(m: re.Match) -> bool:
