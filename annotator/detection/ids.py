@@ -79,14 +79,14 @@ def _phones(scan: Scan, plus: re.Pattern, area: re.Pattern):
     lines finds what a scan of the whole text would find there.
 
     A match is kept if its line names a phone (_PHONE_CONTEXT) or it starts with "+" or
-    "(ddd)" where a match can begin. In ASCII text a line that _PHONE_CONTEXT matches
-    holds a phone word in lower case too, so lines with a word but no context, and
-    hints where no match can begin, are left out. Elsewhere (`(?i)` also folds the long
-    s, U+017F, to "s") every line with a word or a loose hint is scanned."""
+    "(ddd)" where a match can begin (a hint), so lines with a phone word but no context
+    are left out. In ASCII text a line that _PHONE_CONTEXT matches holds a phone word in
+    lower case too, so hints where no match can begin (`plus`, `area`) are left out as
+    well. Elsewhere (`(?i)` also reads the long s, U+017F, as "s") the caller passes the
+    loose hints, which hold every line with a "+<digit>" or "(ddd)"."""
     text = scan.text
     words = scan.lines_at([p for word in _PHONE_WORDS for p in scan.positions(word)])
-    if text.isascii():
-        words = [line for line in words if scan.line_matches(_PHONE_CONTEXT, line[0])]
+    words = [line for line in words if scan.line_matches(_PHONE_CONTEXT, line[0])]
     hints = [m.start() for m in plus.finditer(text)]
     hints += [m.start() for m in area.finditer(text)]
     lines = sorted({*words, *scan.lines_at(hints)})

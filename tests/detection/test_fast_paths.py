@@ -1,0 +1,99 @@
+"""Each shortcut of the detector gives what the full scan it replaces gives (pure, no DB).
+
+The shortcuts try a regex only at offsets found by the trigger pass, or only on lines
+that can keep a match. Random mixtures of the pieces those regexes read, with the
+pieces that must not count, check every shortcut against `finditer` over the whole text.
+"""
+
+import random
+import re
+
+import pytest
+
+from annotator.detection import detect, ids, names, usernames
+from annotator.detection.context import URL_USERINFO, Scan
+from annotator.detection.triggers import matches_at
+
+PIECES = [
+    "https://", "http://", "www.", "github.com/", "GitHub.COM/", "gist.github.com/",
+    "huggingface.co/", "t.me/", "x.com/", "linkedin.com/in/", "medium.com/@", "jdoe", "@",
+    "/home/", "/Users/", "C:\\Users\\", "C:\\\\Users\\\\", "D:/Users/", "Users", "arn:aws:iam::",
+    "123456789012", ":", "sqs.us-east-1.amazonaws.com/", "/", ".dkr.ecr.", "iam::", "db",
+    "postgres://", "app:s3cret@", "host", "+1 ", "x+1", "(415) ", "f(123)", "555-0100", " ",
+    "\n", "tel: ", "hotel ", "phone", "-", ".", "é", "\u017fms ", "Copyright ", "Jo Li",
+    "aaaaaaaa+b", "<", "'", "https://www.gist.github.com/", "http://www.huggingface.co/",
+]  # fmt: skip
+
+
+def random_texts(seed: int, count: int = 400):
+    rng = random.Random(seed)
+    for _ in range(count):
+        yield "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 30)))
+
+
+def spans(matches):
+    return [m.span() for m in matches]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_profile_urls_and_home_directories_equal_a_full_scan(seed):
+    for text in random_texts(seed):
+        scan = Scan(text)
+        starts = usernames._profile_starts(scan)
+        if starts is not None:
+            assert spans(matches_at(usernames._PROFILE, text, starts)) == spans(
+                usernames._PROFILE.finditer(text)
+            ), text
+        home = scan.positions("/home/")
+        home += [p - k for p in scan.positions("users") for k in (1, 3, 4)]
+        assert spans(matches_at(usernames._HOME, text, home)) == spans(
+            usernames._HOME.finditer(text)
+        ), text
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_url_userinfo_and_aws_accounts_equal_a_full_scan(seed):
+    for text in random_texts(seed):
+        scan = Scan(text)
+        assert spans(scan.url_userinfo) == spans(URL_USERINFO.finditer(text)), text
+        starts = scan.positions("arn:aws") + scan.positions("sqs.") + scan.positions("iam::")
+        starts += [p - 12 for p in scan.positions(".dkr.ecr.")]
+        assert spans(matches_at(ids._AWS_ACCOUNT, text, starts)) == spans(
+            ids._AWS_ACCOUNT.finditer(text)
+        ), text
+
+
+def test_the_copyright_segment_ends_where_the_old_split_ended():
+    old = re.compile(r"[<(\[\"'{]|\ball rights\b|https?://|[\w.+\-]+@|\s{3,}|(?<!\b[A-Z])\.\s")
+    for text in random_texts(6):
+        cut = names._SEGMENT_END.search(text)
+        assert (text[: cut.start()] if cut else text) == old.split(text, maxsplit=1)[0], text
+
+
+def old_phones(scan):
+    """The phone scan before the shortcut: every line with a phone word or a loose hint."""
+    text = scan.text
+    positions = [p for word in ids._PHONE_WORDS for p in scan.positions(word)]
+    positions += [m.start() for m in ids._PLUS_DIGIT.finditer(text)]
+    positions += [m.start() for m in ids._AREA_CODE.finditer(text)]
+    lines = sorted({scan.line_at(p) for p in positions})
+    return [m.span() for start, end in lines for m in ids._PHONE.finditer(text, start, end)]
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_phones_on_the_lines_kept_equal_phones_on_every_hinted_line(seed):
+    for text in random_texts(seed):
+        scan = Scan(text)
+        plus, area = (
+            (ids._PLUS_DIGIT_START, ids._AREA_CODE_START) if text.isascii() else ids._LOOSE_HINTS
+        )
+        kept = {(s.span.start, s.span.end) for s in ids._phones(scan, plus, area)}
+        expected = {(s.span.start, s.span.end) for s in ids._phones(scan, *ids._LOOSE_HINTS)}
+        assert kept == expected, text
+        assert kept <= set(old_phones(scan))
+
+
+def test_a_folded_context_word_still_finds_the_phone_in_non_ascii_text():
+    # (?i) reads "\u017fms" (long s) as "sms"; no lower-cased phone word is on that line.
+    text = "\u017fms 555 123 4567 x+1\n"
+    assert [(s.label, text[s.start : s.end]) for s in detect(text)] == [("ID", "555 123 4567")]
