@@ -15,9 +15,9 @@ from annotator.detection.triggers import KEYWORDS
 _KEYWORDS = frozenset(KEYWORDS)
 _IDENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-$@")
 # The rest of an identifier run from a keyword (group 1), then a cheap test that a
-# separator may follow it (group 2: the first characters `_SEPARATOR` can start with
-# after the run's optional quote or bracket).
-_AFTER_KEYWORD = re.compile(r"""([A-Za-z0-9_.\-$@]*+)(["'`]?\]?\s*[:=(,\->])?""")
+# separator may follow it (group 2: how `_SEPARATOR` can start after the run's optional
+# quote or bracket; a "-" only as "->").
+_AFTER_KEYWORD = re.compile(r"""([A-Za-z0-9_.\-$@]*+)(["'`]?\]?\s*(?::|=|\(|,|->|>))?""")
 _SEPARATOR = re.compile(
     r"""["'`]?\]?(?:\s*:\s*[A-Za-z][\w\[\]|, .]{0,30}?(?==))?"""  # optional type annotation
     r"""[ \t]*(?P<sep>:=|=>|===|==|=|:|->|\(|,|>)[ \t]*"""
@@ -76,7 +76,8 @@ def find_assignments(scan: Scan) -> list[Assignment]:
             continue
         after = _AFTER_KEYWORD.match(text, pos)
         run_end = after.end(1)
-        if after.group(2) is None:
+        follows = after.group(2)
+        if follows is None:
             continue  # no separator can follow this identifier
         start = pos
         while start > 0 and text[start - 1] in _IDENT_CHARS:
@@ -84,6 +85,10 @@ def find_assignments(scan: Scan) -> list[Assignment]:
         end = run_end
         while end > start and text[end - 1] in ".-":
             end -= 1
+        # After "(" or "," the separator can only be that character (or none): most
+        # keyword hits are calls and arguments, turned down here without a parse.
+        if follows[-1] in "(," and not _separator_fits(text, start, end, follows[-1]):
+            continue
         found = _parse_value(scan, start, end)
         if found is not None:
             out.append(found)
@@ -94,7 +99,7 @@ def _parse_value(scan: Scan, name_start: int, name_end: int) -> Assignment | Non
     text = scan.text
     sep = _SEPARATOR.match(text, name_end)
     if sep is None or not _separator_fits(text, name_start, name_end, sep.group("sep")):
-        return None  # most keyword hits end here: calls, arguments, plain mentions
+        return None
     name = text[name_start:name_end].lstrip("$@-").rsplit("->", 1)[-1]
     if not name:
         return None

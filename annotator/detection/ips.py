@@ -51,7 +51,7 @@ def _ipv4(scan: Scan, hints: list[int]):
     the digits and dots of a match, as a match follows a non-word, non-dot character),
     so a match starts 1 to 3 characters before a hint."""
     text = scan.text
-    for m in matches_at(_IPV4, text, (h - k for h in hints for k in (1, 2, 3))):
+    for m in matches_at(_IPV4, text, _digit_run_starts(text, hints)):
         if _looks_like_version(scan, m.start()) or _not_a_v4_address(scan, m):
             continue
         try:
@@ -61,6 +61,18 @@ def _ipv4(scan: Scan, hints: list[int]):
         if _ignored_v4(address):
             continue
         yield _candidate(m.start(), m.end())
+
+
+def _digit_run_starts(text: str, hints: list[int]) -> list[int]:
+    """Where the run of 1-3 digits (`\\d`: Unicode decimals) before each hint starts."""
+    starts = []
+    for hint in hints:
+        start = hint
+        while start > 0 and hint - start < 4 and text[start - 1].isdecimal():
+            start -= 1
+        if 0 < hint - start < 4:
+            starts.append(start)
+    return starts
 
 
 def _ignored_v4(address: ipaddress.IPv4Address) -> bool:

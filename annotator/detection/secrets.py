@@ -246,9 +246,11 @@ def _ssh_keys(text: str):
 def _bearer_tokens(scan: Scan):
     if not scan.has("bearer") and not scan.has("token "):
         return
-    # Every match starts at "bearer" or "token".
-    starts = scan.positions("bearer") + scan.positions("token")
-    for m in matches_at(_BEARER, scan.text, starts):
+    # Every match starts at "bearer" or "token" followed by whitespace (`\s`).
+    text = scan.text
+    starts = [p for p in scan.positions("bearer") if text[p + 6 : p + 7].isspace()]
+    starts += [p for p in scan.positions("token") if text[p + 5 : p + 6].isspace()]
+    for m in matches_at(_BEARER, text, starts):
         if values.secret_like(m.group(1), min_length=20):
             yield _span(m.start(1), m.end(1), NAMED_PRIORITY, 0.8)
 

@@ -121,8 +121,9 @@ def secret_like(value: str, min_length: int = 16) -> bool:
         return False
     if "..." in value:
         return False  # shortened in docs: "eyJhbGciOi...", "EXAMPLE_TOKEN_DATA..."
+    bits = entropy(value)
     # "EXAMPLE" inside a random-looking value (AWS's documented keys) is still a key.
-    if entropy(value) < 4.0 and is_placeholder(value):
+    if bits < 4.0 and is_placeholder(value):
         return False
     if is_uuid(value) or _IDENTIFIER.match(value) or _PATHLIKE.search(value):
         return False
@@ -137,4 +138,4 @@ def secret_like(value: str, min_length: int = 16) -> bool:
         )
     )
     threshold = 3.0 if _HEX.match(value) else 3.3
-    return classes >= 2 and any(c.isdigit() for c in value) and entropy(value) >= threshold
+    return classes >= 2 and any(c.isdigit() for c in value) and bits >= threshold

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from annotator.detection import detect, ids, names, usernames
+from annotator.detection import detect, ids, ips, names, secrets, usernames, values
 from annotator.detection.context import URL_USERINFO, Scan
 from annotator.detection.triggers import matches_at
 
@@ -97,3 +97,29 @@ def test_a_folded_context_word_still_finds_the_phone_in_non_ascii_text():
     # (?i) reads "\u017fms" (long s) as "sms"; no lower-cased phone word is on that line.
     text = "\u017fms 555 123 4567 x+1\n"
     assert [(s.label, text[s.start : s.end]) for s in detect(text)] == [("ID", "555 123 4567")]
+
+
+def test_dotted_quads_tried_at_digit_run_starts_equal_a_full_scan():
+    rng = random.Random(9)
+    pieces = ["1", "22", "333", "4444", ".", "..", "a", " ", "-", "\u0661", "10.0.0.1"]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 16)))
+        hints = [m.start() for m in ips._IPV4_HINT.finditer(text)]
+        starts = ips._digit_run_starts(text, hints)
+        assert spans(matches_at(ips._IPV4, text, starts)) == spans(ips._IPV4.finditer(text))
+
+
+def test_bearer_tokens_tried_before_whitespace_equal_a_full_scan():
+    rng = random.Random(10)
+    value = "abcDEF123456789012345xyz"
+    pieces = ["token", "Bearer", "TOKEN", "-", " ", "\t", "\n", "\xa0", "x", value, "="]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        found = {(s.span.start, s.span.end) for s in secrets._bearer_tokens(Scan(text))}
+        full = {
+            m.span(1)
+            for m in secrets._BEARER.finditer(text)
+            if values.secret_like(m.group(1), min_length=20)
+        }
+        if Scan(text).has("bearer") or Scan(text).has("token "):
+            assert found == full, text
