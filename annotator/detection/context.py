@@ -6,7 +6,6 @@ the leading header and the line lookups are computed once.
 
 import re
 from bisect import bisect_left
-from functools import cached_property
 
 from annotator.detection.triggers import Hits, matches_at
 from annotator.detection.types import LICENSE, PLACEHOLDER, REAL
@@ -80,6 +79,11 @@ class Scan:
         self.lower = lowered if len(lowered) == len(text) else _ascii_lower(text)
         self.hits = Hits(self.lower)
         self._line_cache: dict[tuple[re.Pattern, int], bool] = {}
+        # Computed on first use (not functools.cached_property, which takes a lock
+        # on every read before Python 3.12).
+        self._url_userinfo: list[re.Match] | None = None
+        self._header_end: int | None = None
+        self._newline_offsets: list[int] | None = None
 
     def has(self, literal: str) -> bool:
         """`literal in self.lower`, answered from the trigger pass (see triggers.py)."""
@@ -104,23 +108,27 @@ class Scan:
     def has_any_cased(self, exacts: tuple[str, ...]) -> bool:
         return self.hits.has_any_cased(self.text, exacts)
 
-    @cached_property
+    @property
     def url_userinfo(self) -> list[re.Match]:
         """Every `scheme://user:password@host` (URL_USERINFO), for the password and the
         username rules. A match's scheme of 2-21 characters ends at a "://", so only
         those offsets are tried."""
-        if not self.has("://"):
-            return []
-        starts = (p - k for p in self.positions("://") for k in range(2, 22))
-        return list(matches_at(URL_USERINFO, self.text, starts))
+        if self._url_userinfo is None:
+            starts = (p - k for p in self.positions("://") for k in range(2, 22))
+            self._url_userinfo = list(matches_at(URL_USERINFO, self.text, starts))
+        return self._url_userinfo
 
-    @cached_property
+    @property
     def header_end(self) -> int:
-        return license_header_end(self.text)
+        if self._header_end is None:
+            self._header_end = license_header_end(self.text)
+        return self._header_end
 
-    @cached_property
+    @property
     def _newlines(self) -> list[int]:
-        return [m.start() for m in _NEWLINE.finditer(self.text)]
+        if self._newline_offsets is None:
+            self._newline_offsets = [m.start() for m in _NEWLINE.finditer(self.text)]
+        return self._newline_offsets
 
     def line_at(self, pos: int) -> tuple[int, int]:
         """(start, end) of the line holding `pos`, newline excluded.

@@ -153,7 +153,8 @@ _TYPE_NAME = re.compile(r"(?:[A-Z][a-z]+){2,}|Incomplete|Any|str|bytes")
 def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
     found = [_span(a.start, a.end, 0.85) for a in assignments if _is_password(a)]
     text = scan.text
-    found.extend(_url_passwords(scan))
+    if scan.has("://"):
+        found.extend(_url_passwords(scan))
     if scan.has_any(_CLI_GATES) and any(hint in scan.lower for hint in _CLI_HINTS):
         found.extend(_cli_passwords(text))
     if scan.has("identified"):

@@ -101,7 +101,9 @@ class Hits:
 
     def has_cased(self, text: str, exact: str) -> bool:
         """Exactly `exact in text`, for an `exact` whose lower-cased form is in LITERALS."""
-        positions = self.positions.get(exact.lower(), ())
+        positions = self.positions.get(exact.lower())
+        if positions is None:
+            return False  # the usual answer, without a generator
         return any(text.startswith(exact, pos) for pos in positions)
 
     def cased_positions(self, text: str, exacts: tuple[str, ...]) -> list[int]:

@@ -441,7 +441,8 @@ def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
         found.extend(_spans(scan, _HOME, starts=starts))
     if scan.has_cased("$Author:"):
         found.extend(_spans(scan, _CVS_AUTHOR, license=True))
-    found.extend(_url_users(scan))
+    if scan.has("://"):
+        found.extend(_url_users(scan))
     found.extend(_assigned(scan, a) for a in assignments if _is_user_assignment(a))
     return found
 
