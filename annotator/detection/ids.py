@@ -32,8 +32,11 @@ _LOOSE_HINTS = (_PLUS_DIGIT, _AREA_CODE)
 # The look-behind follows the literal so that the engine still skips to "+" or "(" in C.
 _PLUS_DIGIT_START = re.compile(r"\+(?<![\w.+\-/]\+)\d")
 _AREA_CODE_START = re.compile(r"\((?<![\w.+\-/]\()\d{3}\)")
+# Each branch starts with a digit and looks behind it, so the engine skips non-digits
+# in C (the same as `(?<![\d\-])(?:\d{4}[ \-]){3}...|(?<!\d)\d{13,19}(?!\d)`).
 _CARD = re.compile(
-    r"(?<![\d\-])(?:\d{4}[ \-]){3}\d{1,4}(?:[ \-]?\d{3})?(?![\d\-])|(?<!\d)\d{13,19}(?!\d)"
+    r"\d(?<![\d\-]\d)\d{3}[ \-](?:\d{4}[ \-]){2}\d{1,4}(?:[ \-]?\d{3})?(?![\d\-])"
+    r"|\d(?<!\d\d)\d{12,18}(?!\d)"
 )
 _CARD_CONTEXT = re.compile(r"(?i)card|\bcc\b|\bpan\b|visa|mastercard|amex|credit")
 _CLIENT_WORDS = (
@@ -85,8 +88,14 @@ def _phones(scan: Scan, plus: re.Pattern, area: re.Pattern):
     well. Elsewhere (`(?i)` also reads the long s, U+017F, as "s") the caller passes the
     loose hints, which hold every line with a "+<digit>" or "(ddd)"."""
     text = scan.text
-    words = scan.lines_at([p for word in _PHONE_WORDS for p in scan.positions(word)])
-    words = [line for line in words if scan.line_matches(_PHONE_CONTEXT, line[0])]
+    positions = [p for word in _PHONE_WORDS for p in scan.positions(word)]
+    if text.isascii():
+        # There a _PHONE_CONTEXT match starts at a phone word: tried there, not on lines.
+        positions = [p for p in positions if _PHONE_CONTEXT.match(text, p)]
+        words = scan.lines_at(positions)
+    else:
+        words = scan.lines_at(positions)
+        words = [line for line in words if scan.line_matches(_PHONE_CONTEXT, line[0])]
     hints = [m.start() for m in plus.finditer(text)]
     hints += [m.start() for m in area.finditer(text)]
     lines = sorted({*words, *scan.lines_at(hints)})

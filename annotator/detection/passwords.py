@@ -9,6 +9,7 @@ import re
 from annotator.detection import values
 from annotator.detection.assignments import Assignment, name_words
 from annotator.detection.context import Scan
+from annotator.detection.triggers import matches_at
 from annotator.detection.types import PASSWORD, Candidate, DetectedSpan
 
 PRIORITY = 80
@@ -156,7 +157,7 @@ def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
     if scan.has("://"):
         found.extend(_url_passwords(scan))
     if scan.has_any(_CLI_GATES) and any(hint in scan.lower for hint in _CLI_HINTS):
-        found.extend(_cli_passwords(text))
+        found.extend(_cli_passwords(scan))
     if scan.has("identified"):
         for m in _SQL.finditer(text):
             if not values.unusable(m.group("value")):
@@ -228,8 +229,18 @@ def _url_passwords(scan: Scan):
         )
 
 
-def _cli_passwords(text: str):
-    for m in _CLI.finditer(text):
+def _cli_passwords(scan: Scan):
+    """A _CLI match starts one or two characters before "pass" or "pwd" (`--pass`), at
+    "sshpass", "redis-cli" or "mysql", or at the blank of " -u" or a tab's "\\t-u"."""
+    text = scan.text
+    starts = [p - k for p in scan.positions("pass") + scan.positions("pwd") for k in (1, 2)]
+    for word in ("sshpass", "redis-cli", "mysql", " -u"):
+        starts += scan.positions(word)
+    tab = text.find("\t-u")
+    while tab != -1:
+        starts.append(tab)
+        tab = text.find("\t-u", tab + 1)
+    for m in matches_at(_CLI, text, starts):
         value = m.group("value")
         if not values.unusable(value) and not value.startswith(("$", "-")):
             yield _span(m.start("value"), m.end("value"), 0.75)

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from annotator.detection import detect, ids, ips, names, secrets, usernames, values
+from annotator.detection import detect, ids, ips, names, passwords, secrets, usernames, values
 from annotator.detection.context import URL_USERINFO, Scan
 from annotator.detection.triggers import matches_at
 
@@ -70,14 +70,24 @@ def test_the_copyright_segment_ends_where_the_old_split_ended():
         assert (text[: cut.start()] if cut else text) == old.split(text, maxsplit=1)[0], text
 
 
-def old_phones(scan):
-    """The phone scan before the shortcut: every line with a phone word or a loose hint."""
+def reference_phones(scan):
+    """The phone rule before its shortcuts: every line with a phone word or a loose hint."""
     text = scan.text
     positions = [p for word in ids._PHONE_WORDS for p in scan.positions(word)]
     positions += [m.start() for m in ids._PLUS_DIGIT.finditer(text)]
     positions += [m.start() for m in ids._AREA_CODE.finditer(text)]
-    lines = sorted({scan.line_at(p) for p in positions})
-    return [m.span() for start, end in lines for m in ids._PHONE.finditer(text, start, end)]
+    found = set()
+    for start, end in sorted({scan.line_at(p) for p in positions}):
+        for m in ids._PHONE.finditer(text, start, end):
+            literal = m.group()
+            digits = sum(c.isdigit() for c in literal)
+            if not 7 <= digits <= 15 or ids._looks_like_date_or_version(literal):
+                continue
+            in_context = scan.line_matches(ids._PHONE_CONTEXT, m.start())
+            formatted = literal.startswith("+") or re.fullmatch(r"\(\d{3}\) ?\d{3}-\d{4}", literal)
+            if in_context or (formatted and digits >= 10 and " " in literal + "-"):
+                found.add(m.span())
+    return found
 
 
 @pytest.mark.parametrize("seed", [7, 8])
@@ -88,9 +98,36 @@ def test_phones_on_the_lines_kept_equal_phones_on_every_hinted_line(seed):
             (ids._PLUS_DIGIT_START, ids._AREA_CODE_START) if text.isascii() else ids._LOOSE_HINTS
         )
         kept = {(s.span.start, s.span.end) for s in ids._phones(scan, plus, area)}
-        expected = {(s.span.start, s.span.end) for s in ids._phones(scan, *ids._LOOSE_HINTS)}
-        assert kept == expected, text
-        assert kept <= set(old_phones(scan))
+        assert kept == reference_phones(Scan(text)), text
+
+
+def test_card_numbers_equal_the_scan_with_leading_look_behinds():
+    old = re.compile(
+        r"(?<![\d\-])(?:\d{4}[ \-]){3}\d{1,4}(?:[ \-]?\d{3})?(?![\d\-])|(?<!\d)\d{13,19}(?!\d)"
+    )
+    rng = random.Random(11)
+    arabic_indic = "\u0661\u0662\u0663\u0664"  # also digits to `\\d`
+    pieces = ["4111", "1111", "123", "9", " ", "-", "a", arabic_indic, "4111111111111111"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        assert spans(ids._CARD.finditer(text)) == spans(old.finditer(text)), text
+
+
+def test_command_line_passwords_tried_at_their_words_equal_a_full_scan():
+    rng = random.Random(12)
+    pieces = [
+        "mysql", "mysqldump", " -u", "\t-u", " root", " -p", "-pS3cret", " --password=", "-pwd ",
+        "--pass ", "sshpass -p ", "redis-cli", " -a ", "hunter2", " ", "\n", "x", "PASS", "'",
+    ]  # fmt: skip
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        found = {(c.span.start, c.span.end) for c in passwords._cli_passwords(Scan(text))}
+        full = {
+            m.span("value")
+            for m in passwords._CLI.finditer(text)
+            if not values.unusable(m.group("value")) and not m.group("value").startswith(("$", "-"))
+        }
+        assert found == full, text
 
 
 def test_a_folded_context_word_still_finds_the_phone_in_non_ascii_text():
