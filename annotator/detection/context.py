@@ -7,7 +7,7 @@ the leading header and the line lookups are computed once.
 import re
 from bisect import bisect_left
 
-from annotator.detection.triggers import Hits, matches_at
+from annotator.detection.triggers import Hits, literal_set, matches_at
 from annotator.detection.types import LICENSE, PLACEHOLDER, REAL
 
 URL_USERINFO = re.compile(
@@ -78,6 +78,7 @@ class Scan:
         # str.lower() can change the length of some non-ASCII text; offsets must match.
         self.lower = lowered if len(lowered) == len(text) else _ascii_lower(text)
         self.hits = Hits(self.lower)
+        self._found = self.hits.positions  # read directly: rules ask dozens of times
         self._line_cache: dict[tuple[re.Pattern, int], bool] = {}
         # Computed on first use (not functools.cached_property, which takes a lock
         # on every read before Python 3.12).
@@ -86,24 +87,29 @@ class Scan:
         self._newline_offsets: list[int] | None = None
 
     def has(self, literal: str) -> bool:
-        """`literal in self.lower`, answered from the trigger pass (see triggers.py)."""
-        return self.hits.has(literal)
+        """`literal in self.lower`, answered from the trigger pass (see triggers.py);
+        `literal` is one of its LITERALS (PRESENCE included)."""
+        return literal in self._found
 
     def has_cased(self, exact: str) -> bool:
-        """`exact in self.text`, answered from the trigger pass (see triggers.py)."""
-        return self.hits.has_cased(self.text, exact)
+        """`exact in self.text`, for an `exact` whose lower-cased form is a trigger literal."""
+        positions = self._found.get(exact.lower())
+        if positions is None:
+            return False  # the usual answer, without a generator
+        text = self.text
+        return any(text.startswith(exact, pos) for pos in positions)
 
     def positions(self, literal: str) -> list[int]:
         """Where `literal` (a trigger literal, not a PRESENCE one) starts in self.lower,
         in order."""
-        return self.hits.positions.get(literal, [])
+        return self._found.get(literal, [])
 
     def cased_positions(self, exacts: tuple[str, ...]) -> list[int]:
         """Where any of `exacts` starts in self.text (lower-cased forms in LITERALS)."""
         return self.hits.cased_positions(self.text, exacts)
 
     def has_any(self, literals: tuple[str, ...]) -> bool:
-        return self.hits.has_any(literals)
+        return not literal_set(literals).isdisjoint(self._found)
 
     def has_any_cased(self, exacts: tuple[str, ...]) -> bool:
         return self.hits.has_any_cased(self.text, exacts)

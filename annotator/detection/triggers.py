@@ -4,7 +4,7 @@ Most texts contain no PII, so each rule first asks whether its trigger words occ
 all. Asking with `word in text` costs one pass over the text per word, about a hundred
 per text. Here Hyperscan, a multi-literal matcher in C, finds all of them in a single
 pass and reports every occurrence, overlaps included: the positions are exactly those
-of `str.find`, so `has(word)` means exactly `word in lower`.
+of `str.find`, so `Scan.has(word)` means exactly `word in lower`.
 """
 
 import re
@@ -92,20 +92,6 @@ class Hits:
         )
         self.positions = positions
 
-    def has(self, literal: str) -> bool:
-        """Exactly `literal in lower`, for a literal in LITERALS (PRESENCE included)."""
-        return literal in self.positions
-
-    def has_any(self, literals: tuple[str, ...]) -> bool:
-        return not _as_set(literals).isdisjoint(self.positions)
-
-    def has_cased(self, text: str, exact: str) -> bool:
-        """Exactly `exact in text`, for an `exact` whose lower-cased form is in LITERALS."""
-        positions = self.positions.get(exact.lower())
-        if positions is None:
-            return False  # the usual answer, without a generator
-        return any(text.startswith(exact, pos) for pos in positions)
-
     def cased_positions(self, text: str, exacts: tuple[str, ...]) -> list[int]:
         wanted = _by_lower(exacts)
         return [
@@ -144,7 +130,7 @@ def matches_at(pattern: re.Pattern, string: str, starts: Iterable[int]) -> Itera
 
 
 @cache
-def _as_set(literals: tuple[str, ...]) -> frozenset[str]:
+def literal_set(literals: tuple[str, ...]) -> frozenset[str]:
     return frozenset(literals)
 
 
