@@ -34,6 +34,7 @@ _ATTRIBUTION_LINE = re.compile(
     r"codeauthor|\$author:|spdx-filecopyrighttext|^\s*--\s.*<[^>\s]+@|"
     r"^\d{4}-\d\d-\d\d\s+\S.*<[^>\s]+@"
 )
+_ATTRIBUTION_LINE_FOLDED = re.compile(_ATTRIBUTION_LINE.pattern.removeprefix("(?i)"))
 _AUTHOR_LIST_OPEN = re.compile(
     r"(?i)[\"']?(?:authors|maintainers|contributors|developers)[\"']?\s*[:=]\s*\[[^\]]*\Z"
 )
@@ -85,6 +86,7 @@ class Scan:
         self._url_userinfo: list[re.Match] | None = None
         self._header_end: int | None = None
         self._newline_offsets: list[int] | None = None
+        self._at_lines: list[tuple[int, int]] | None = None
 
     def has(self, literal: str) -> bool:
         """`literal in self.lower`, answered from the trigger pass (see triggers.py);
@@ -123,6 +125,18 @@ class Scan:
             starts = (p - k for p in self.positions("://") for k in range(2, 22))
             self._url_userinfo = list(matches_at(URL_USERINFO, self.text, starts))
         return self._url_userinfo
+
+    @property
+    def at_lines(self) -> list[tuple[int, int]]:
+        """The lines that hold an "@", in order: addresses and handles are there."""
+        if self._at_lines is None:
+            text, ats = self.text, []
+            at = text.find("@")
+            while at != -1:
+                ats.append(at)
+                at = text.find("@", at + 1)
+            self._at_lines = self.lines_at(ats)
+        return self._at_lines
 
     @property
     def header_end(self) -> int:
@@ -168,20 +182,31 @@ class Scan:
         start, end = self.line_at(pos)
         return self.text[start:end]
 
-    def line_matches(self, pattern: re.Pattern, pos: int) -> bool:
-        """`pattern.search(line)` for the line holding `pos`, computed once per line."""
+    def line_matches(self, pattern: re.Pattern, pos: int, folded: re.Pattern | None = None) -> bool:
+        """`pattern.search(line)` for the line holding `pos`, computed once per line.
+
+        `folded`, for an IGNORECASE `pattern` with lower-case letters only, is the same
+        pattern without the flag: on an ASCII line it searches the lower-cased line,
+        with the same answer at a fraction of the cost.
+        """
         start, end = self.line_at(pos)
         key = (pattern, start)
         found = self._line_cache.get(key)
         if found is None:
-            found = self._line_cache[key] = bool(pattern.search(self.text[start:end]))
+            line = self.text[start:end]
+            if folded is not None and line.isascii():
+                # A slice, not pos/endpos: `^` matches at a slice's start only.
+                found = bool(folded.search(self.lower[start:end]))
+            else:
+                found = bool(pattern.search(line))
+            self._line_cache[key] = found
         return found
 
     def in_license(self, pos: int) -> bool:
         """True inside the leading copyright/license comment or on an attribution line."""
         if pos < self.header_end:
             return True
-        if self.line_matches(_ATTRIBUTION_LINE, pos):
+        if self.line_matches(_ATTRIBUTION_LINE, pos, _ATTRIBUTION_LINE_FOLDED):
             return True
         if not self.has_any(_AUTHOR_LIST_WORDS):
             return False  # the look-back below needs one of these words

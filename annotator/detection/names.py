@@ -235,13 +235,14 @@ def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
 def _names_before_emails(scan: Scan):
     """`John Smith <jsmith@x.org>`: the name just before a bracketed address."""
     text = scan.text
-    for m in _EMAIL_OPENER.finditer(text):
-        line_start = scan.line_at(m.start())[0]
-        low = max(line_start, m.start() - 80)
-        start = run_start(text, m.start(), low, None)  # the name's letters, spaces, quotes
-        name = _NAME_AT_END.search(text, start, m.start())
-        if name is not None:
-            yield from _one_name(scan, name.start(1), name.group(1), author=False)
+    # A match ends at an "@" and never spans lines: only lines with one are read.
+    for line_start, line_end in scan.at_lines:
+        for m in _EMAIL_OPENER.finditer(text, line_start, line_end):
+            low = max(line_start, m.start() - 80)
+            start = run_start(text, m.start(), low, None)  # the name's letters, spaces, quotes
+            name = _NAME_AT_END.search(text, start, m.start())
+            if name is not None:
+                yield from _one_name(scan, name.start(1), name.group(1), author=False)
 
 
 def _copyright_starts(scan: Scan) -> list[int]:

@@ -478,12 +478,8 @@ def _spans(scan: Scan, pattern: re.Pattern, accept=None, license: bool = False, 
 
 def _prompts(scan: Scan):
     """`user@host:~$ ` shell prompts: the user starts the line of an "@"."""
-    text, starts = scan.text, set()
-    at = text.find("@")
-    while at != -1:
-        starts.add(scan.line_at(at)[0])
-        at = text.find("@", at + 1)
-    for m in matches_at(_PROMPT, text, starts):
+    starts = [start for start, _ in scan.at_lines]
+    for m in matches_at(_PROMPT, scan.text, starts):
         if is_person_handle(m.group("user")):
             yield make(scan, m.start("user"), m.end("user"))
 

@@ -160,3 +160,44 @@ def test_bearer_tokens_tried_before_whitespace_equal_a_full_scan():
         }
         if Scan(text).has("bearer") or Scan(text).has("token "):
             assert found == full, text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        " -- Jane Roe <jane@example.org>  Mon, 01 Jan 2024 10:00:00 +0000",  # `^` branches
+        "2024-01-31  Jane Roe  <jane@example.org>",
+        "    AUTHOR_EMAIL = 'x'",
+        "  Signed-Off-By: Someone",
+        "x = (C) 2019",
+        "nothing here at all",
+        "  -- j\u212ane@example.org",  # Kelvin sign: not ASCII, searched with (?i) as written
+    ],
+)
+def test_attribution_lines_folded_to_lower_case_match_as_the_ignorecase_pattern(line):
+    from annotator.detection import context
+
+    text = "x = 1\n" + line + "\ny = 2\n"
+    scan = Scan(text)
+    expected = bool(context._ATTRIBUTION_LINE.search(line))
+    assert scan.line_matches(context._ATTRIBUTION_LINE, 7, context._ATTRIBUTION_LINE_FOLDED) == (
+        expected
+    )
+
+
+def test_name_openers_and_prompts_read_on_lines_with_an_at_sign_equal_a_full_scan():
+    rng = random.Random(13)
+    pieces = ["Jo Li ", "<", "(", "[", " ", "mailto:", "jo.li", "@", "x.org>", "\n", "jdoe@"]
+    pieces += ["box:~$ ", "\n\n"]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        scan = Scan(text)
+        on_lines = [
+            m.span() for s, e in scan.at_lines for m in names._EMAIL_OPENER.finditer(text, s, e)
+        ]
+        assert on_lines == spans(names._EMAIL_OPENER.finditer(text)), text
+        # The prompt rule has always started at the lines of its "@"s (a prompt after
+        # blank lines starts there, not at the first blank line as finditer would).
+        old_starts = {scan.line_at(i)[0] for i, ch in enumerate(text) if ch == "@"}
+        prompts = spans(matches_at(usernames._PROMPT, text, [s for s, _ in scan.at_lines]))
+        assert prompts == spans(matches_at(usernames._PROMPT, text, old_starts)), text
