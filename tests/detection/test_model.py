@@ -2,6 +2,7 @@
 and beating the rules alone on a held-out split."""
 
 import json
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -91,3 +92,94 @@ def test_loading_something_that_is_not_a_model_fails_clearly(tmp_path):
     joblib.dump({"not": "a model"}, tmp_path / "x.joblib")
     with pytest.raises(ValueError, match="not a detector model"):
         model.load(tmp_path / "x.joblib")
+
+
+def trained_on_a_synthetic_project(requester, files, folder) -> Path:
+    """`train_detector` on a project whose final labels are the synthetic truth."""
+    categories = ["NAME", "EMAIL", "PASSWORD", "USERNAME"]
+    project = labeled_project(requester, files, categories)
+    call_command("train_detector", project=project.pk, output_dir=str(folder), max_iterations=20)
+    return folder / f"project-{project.pk}.joblib"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_detect_with_a_model_writes_the_models_spans_too(tmp_path, requester):
+    files = synthetic.generate_files(6, seed=2)
+    model_path = trained_on_a_synthetic_project(requester, files, tmp_path)
+    records = [{"id": i, "text": r["text"]} for i, r in enumerate(snippet_records(files))]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+
+    call_command("detect", input=str(source), output=str(tmp_path / "rules.jsonl"))
+    for workers in (1, 2):  # in this process, and in forked workers
+        output = tmp_path / f"model-{workers}.jsonl"
+        call_command(
+            "detect", input=str(source), output=str(output), model=str(model_path), workers=workers
+        )
+        trained = model.load(model_path)
+        assert [r["spans"] for r in read_jsonl(output)] == [
+            [s.as_dict() for s in detect_combined(r["text"], trained)] for r in records
+        ]
+
+    def keys(path):
+        return {
+            (r["id"], s["start"], s["end"], s["label"])
+            for r in read_jsonl(path)
+            for s in r["spans"]
+        }
+
+    added = keys(tmp_path / "model-2.jsonl") - keys(tmp_path / "rules.jsonl")
+    assert added, "the model adds nothing the rules did not find"
+    truth = {
+        (i, s["start"], s["end"], s["category"])
+        for i, record in enumerate(snippet_records(files))
+        for s in record["spans"]
+    }
+    assert len(added & truth) > len(added) / 2  # mostly real PII that the rules missed
+
+
+def test_detect_refuses_a_file_that_is_not_a_model(tmp_path):
+    import joblib
+
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": 1, "text": "x"}\n', encoding="utf-8")
+    joblib.dump({"not": "a model"}, tmp_path / "x.joblib")
+    with pytest.raises(CommandError, match="cannot load the model"):
+        call_command(
+            "detect",
+            input=str(source),
+            output=str(tmp_path / "o.jsonl"),
+            model=str(tmp_path / "x.joblib"),
+        )
+    with pytest.raises(CommandError, match="cannot load the model"):
+        call_command(
+            "detect",
+            input=str(source),
+            output=str(tmp_path / "o.jsonl"),
+            model=str(tmp_path / "none"),
+        )
+
+
+def test_redact_with_a_model_also_replaces_what_the_model_finds(tmp_path, requester):
+    from annotator.detection.redaction import redact_text
+
+    files = synthetic.generate_files(6, seed=2)
+    model_path = trained_on_a_synthetic_project(requester, files, tmp_path)
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        "".join(json.dumps({"path": f.path, "content": f.content}) + "\n" for f in files),
+        encoding="utf-8",
+    )
+    output = tmp_path / "out.jsonl"
+    call_command("redact", input=str(source), output=str(output), model=str(model_path))
+
+    trained = model.load(model_path)
+    contents = [r["content"] for r in read_jsonl(output)]
+    assert contents == [
+        redact_text(f.content, detect_combined(f.content, trained))[0] for f in files
+    ]
+    rules_only = [redact_text(f.content, detect(f.content))[0] for f in files]
+    assert contents != rules_only  # the model's spans were replaced as well

@@ -1,4 +1,8 @@
-"""Run the PII detector over a JSONL file of snippets, in parallel, streaming."""
+"""Run the PII detector over a JSONL file of snippets, in parallel, streaming.
+
+With `--model`, a trained model (see `train_detector`) is added to the rules as in
+`detection.combined`: loaded once, before the worker processes fork, which inherit it.
+"""
 
 import json
 from collections.abc import Iterator
@@ -8,9 +12,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.detection import detect
+from annotator.detection import model
+from annotator.detection.combined import detect_combined
 
 _CHUNK = 64
+_model: model.DetectorModel | None = None  # the model detect_line adds, set by _use_model
 
 
 def _read_records(path: Path) -> Iterator[tuple[object, str]]:
@@ -29,10 +35,15 @@ def _read_records(path: Path) -> Iterator[tuple[object, str]]:
             yield record_id, text
 
 
+def _use_model(path: Path | None) -> None:
+    global _model
+    _model = model.load(path) if path is not None else None
+
+
 def detect_line(item: tuple[object, str]) -> str:
     """Worker body: one output line per input record (module level so it pickles)."""
     record_id, text = item
-    spans = [span.as_dict() for span in detect(text)]
+    spans = [span.as_dict() for span in detect_combined(text, _model)]
     return json.dumps({"id": record_id, "spans": spans}, ensure_ascii=False)
 
 
@@ -43,18 +54,27 @@ class Command(BaseCommand):
         parser.add_argument("--input", required=True, type=Path)
         parser.add_argument("--output", required=True, type=Path)
         parser.add_argument("--workers", type=int, default=1)
+        parser.add_argument("--model", type=Path, help="a trained model added to the rules")
 
     def handle(self, *args, input: Path, output: Path, workers: int, **options):
         input, output = Path(input), Path(output)  # call_command passes strings as given
+        model_path = Path(options["model"]) if options.get("model") else None
         if not input.exists():
             raise CommandError(f"{input}: no such file.")
         if workers < 1:
             raise CommandError("--workers must be at least 1.")
+        try:
+            _use_model(model_path)  # before any output: a bad file fails at once
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"{model_path}: cannot load the model ({exc}).") from exc
         count = 0
-        with output.open("w", encoding="utf-8") as out:
-            for line in self._lines(_read_records(input), workers):
-                out.write(line + "\n")
-                count += 1
+        try:
+            with output.open("w", encoding="utf-8") as out:
+                for line in self._lines(_read_records(input), workers):
+                    out.write(line + "\n")
+                    count += 1
+        finally:
+            _use_model(None)  # call_command runs in a long-lived process: don't keep it
         self.stdout.write(f"Wrote {count} records to {output}.")
 
     def _lines(self, records: Iterator[tuple[object, str]], workers: int) -> Iterator[str]:
@@ -63,6 +83,6 @@ class Command(BaseCommand):
             return
         # Feed the pool in bounded batches so a parse error surfaces at its line
         # and memory stays flat however large the input is.
-        with get_context("fork").Pool(workers) as pool:
+        with get_context("fork").Pool(workers) as pool:  # the workers inherit _model
             while batch := list(islice(records, _CHUNK * workers * 4)):
                 yield from pool.imap(detect_line, batch, chunksize=_CHUNK)
