@@ -5,7 +5,7 @@ import re
 from annotator.detection import values
 from annotator.detection.assignments import Assignment
 from annotator.detection.context import Scan
-from annotator.detection.triggers import matches_at
+from annotator.detection.triggers import AREA_CODE, PLUS_DIGIT, matches_at
 from annotator.detection.types import ID, Candidate, DetectedSpan
 
 PRIORITY = 40
@@ -67,8 +67,16 @@ def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
         found.extend(
             _span(m.start(), m.end(), FORMAT_PRIORITY, 0.9) for m in _GOOGLE_CLIENT.finditer(text)
         )
-    plus, area = (_PLUS_DIGIT_START, _AREA_CODE_START) if text.isascii() else _LOOSE_HINTS
-    if scan.has_any(_PHONE_WORDS) or plus.search(text) or area.search(text):
+    if text.isascii():
+        plus, area = _PLUS_DIGIT_START, _AREA_CODE_START
+        # Each is searched only where the trigger pass saw its loose form.
+        hinted = (scan.has(PLUS_DIGIT) and plus.search(text)) or (
+            scan.has(AREA_CODE) and area.search(text)
+        )
+    else:
+        plus, area = _LOOSE_HINTS
+        hinted = plus.search(text) or area.search(text)
+    if scan.has_any(_PHONE_WORDS) or hinted:
         found.extend(_phones(scan, plus, area))
     if scan.has_any(_CARD_WORDS):
         found.extend(_cards(scan))

@@ -7,7 +7,7 @@ import ipaddress
 import re
 
 from annotator.detection.context import Scan
-from annotator.detection.triggers import matches_at
+from annotator.detection.triggers import IPV4_RUN, IPV6_RUN, matches_at
 from annotator.detection.types import IP_ADDRESS, Candidate, DetectedSpan
 
 PRIORITY = 45
@@ -39,9 +39,10 @@ _SECTION_TITLE = re.compile(r"[ \t]{2,}[A-Z]|[ \t]+<")
 
 def find(scan: Scan) -> list[Candidate]:
     text = scan.text
-    hints = [m.start() for m in _IPV4_HINT.finditer(text)]
+    has_run = scan.has(IPV4_RUN) or not text.isascii()  # exact for ASCII text only
+    hints = [m.start() for m in _IPV4_HINT.finditer(text)] if has_run else []
     found = list(_ipv4(scan, hints)) if hints else []
-    if scan.has("::") or _IPV6_HINT.search(text):
+    if scan.has("::") or scan.has(IPV6_RUN):  # IPV6_RUN: exactly _IPV6_HINT.search(text)
         found.extend(_ipv6(scan))
     return found
 

@@ -47,25 +47,39 @@ GATES = (
 # frequent ones ("@" in decorators, "::" in C++) cost one report per text, not one each.
 PRESENCE = ("@", "::", "identified", "dot")
 LITERALS = tuple(dict.fromkeys((*KEYWORDS, *(h.lower() for h in TOKEN_HINTS), *GATES, *PRESENCE)))
+# Patterns asked only whether they occur, each found under its name (`Scan.has(name)`),
+# in place of a regex search of the whole text. They read the lower-cased text with
+# non-ASCII characters as "?" (below), so for ASCII text `has(name)` is exactly
+# `re.search(pattern, lower)`; elsewhere a digit class misses non-ASCII digits (`\d`
+# has them), and only IPV6_RUN, made of ASCII classes only, is exact for every text.
+PLUS_DIGIT, AREA_CODE, IPV4_RUN, IPV6_RUN = "<+digit>", "<(ddd)>", "<ipv4 run>", "<ipv6 run>"
+PATTERNS = {
+    PLUS_DIGIT: r"\+[0-9]",
+    AREA_CODE: r"\([0-9]{3}\)",
+    IPV4_RUN: r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
+    IPV6_RUN: r":[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:",
+}
 
 
 # Hyperscan scans bytes. Every literal is ASCII, so the text is scanned with each
 # non-ASCII character replaced by one "?" (in no literal): one byte per character keeps
 # the offsets, and no literal can match across a replaced character (tested).
-_LENGTHS = tuple(len(lit) for lit in LITERALS)
+_KEYS = (*LITERALS, *PATTERNS)
+_LENGTHS = tuple(len(lit) for lit in LITERALS) + (0,) * len(PATTERNS)  # patterns: no position
 _DATABASE = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
 _DATABASE.compile(
-    expressions=[lit.encode("ascii") for lit in LITERALS],
-    ids=list(range(len(LITERALS))),
-    elements=len(LITERALS),
-    flags=[hyperscan.HS_FLAG_SINGLEMATCH if lit in PRESENCE else 0 for lit in LITERALS],
-    literal=True,
+    expressions=[re.escape(lit).encode("ascii") for lit in LITERALS]
+    + [pattern.encode("ascii") for pattern in PATTERNS.values()],
+    ids=list(range(len(_KEYS))),
+    elements=len(_KEYS),
+    flags=[hyperscan.HS_FLAG_SINGLEMATCH if key in PRESENCE else 0 for key in LITERALS]
+    + [hyperscan.HS_FLAG_SINGLEMATCH] * len(PATTERNS),
 )
 _local = threading.local()  # a scan needs scratch space of its own in each thread
 
 
 def _record(index: int, _start: int, end: int, _flags: int, positions: dict) -> None:
-    positions.setdefault(LITERALS[index], []).append(end - _LENGTHS[index])
+    positions.setdefault(_KEYS[index], []).append(end - _LENGTHS[index])
 
 
 def _scratch() -> hyperscan.Scratch:

@@ -201,3 +201,19 @@ def test_name_openers_and_prompts_read_on_lines_with_an_at_sign_equal_a_full_sca
         old_starts = {scan.line_at(i)[0] for i, ch in enumerate(text) if ch == "@"}
         prompts = spans(matches_at(usernames._PROMPT, text, [s for s, _ in scan.at_lines]))
         assert prompts == spans(matches_at(usernames._PROMPT, text, old_starts)), text
+
+
+def test_pattern_gates_answer_as_the_regex_searches_they_replace():
+    from annotator.detection import triggers
+
+    rng = random.Random(14)
+    pieces = ["+", "1", "23", "(", ")", "(555)", ".", "10.0.0", ":", "fe80", "::", "a", " ", "\n"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 16)))
+        scan = Scan(text)
+        assert scan.has(triggers.PLUS_DIGIT) == bool(ids._PLUS_DIGIT.search(text)), text
+        assert scan.has(triggers.AREA_CODE) == bool(ids._AREA_CODE.search(text)), text
+        assert scan.has(triggers.IPV4_RUN) == bool(ips._IPV4_HINT.search(text)), text
+        assert scan.has(triggers.IPV6_RUN) == bool(ips._IPV6_HINT.search(text)), text
+        upper = "\u00e9" + text.upper() + "\u212a"  # IPV6_RUN stays exact beyond ASCII
+        assert Scan(upper).has(triggers.IPV6_RUN) == bool(ips._IPV6_HINT.search(upper)), upper
