@@ -15,9 +15,9 @@ from annotator.detection.triggers import KEYWORDS
 _KEYWORDS = frozenset(KEYWORDS)
 _IDENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-$@")
 # The rest of an identifier run from a keyword (group 1), then a cheap test that a
-# separator may follow it (group 2: how `_SEPARATOR` can start after the run's optional
-# quote or bracket; a "-" only as "->").
-_AFTER_KEYWORD = re.compile(r"""([A-Za-z0-9_.\-$@]*+)(["'`]?\]?\s*(?::|=|\(|,|->|>))?""")
+# separator may follow it: how `_SEPARATOR` can start after the run's optional quote or
+# bracket (a "-" only as "->"). No match: no separator can follow this identifier.
+_AFTER_KEYWORD = re.compile(r"""([A-Za-z0-9_.\-$@]*+)["'`]?\]?\s*(?::|=|\(|,|->|>)""")
 _SEPARATOR = re.compile(
     r"""["'`]?\]?(?:\s*:\s*[A-Za-z][\w\[\]|, .]{0,30}?(?==))?"""  # optional type annotation
     r"""[ \t]*(?P<sep>:=|=>|===|==|=|:|->|\(|,|>)[ \t]*"""
@@ -56,7 +56,7 @@ class Assignment:
 
 
 def name_words(name: str) -> tuple[str, ...]:
-    return tuple(w.lower() for w in _WORDS.findall(name))
+    return tuple(map(str.lower, _WORDS.findall(name)))
 
 
 def find_assignments(scan: Scan) -> list[Assignment]:
@@ -72,13 +72,14 @@ def find_assignments(scan: Scan) -> list[Assignment]:
     for pos in hits:
         # A keyword up to the end of the identifier run just read lies in that run: the
         # run of identifier characters from it ends at the same place (no further).
+        # (A run without a separator is not remembered: its other keywords fail again.)
         if pos <= run_end:
             continue
         after = _AFTER_KEYWORD.match(text, pos)
+        if after is None:
+            continue
         run_end = after.end(1)
-        follows = after.group(2)
-        if follows is None:
-            continue  # no separator can follow this identifier
+        follows = text[after.end() - 1]  # the separator's last character
         start = pos
         while start > 0 and text[start - 1] in _IDENT_CHARS:
             start -= 1
@@ -87,7 +88,7 @@ def find_assignments(scan: Scan) -> list[Assignment]:
             end -= 1
         # After "(" or "," the separator can only be that character (or none): most
         # keyword hits are calls and arguments, turned down here without a parse.
-        if follows[-1] in "(," and not _separator_fits(text, start, end, follows[-1]):
+        if follows in "(," and not _separator_fits(text, start, end, follows):
             continue
         found = _parse_value(scan, start, end)
         if found is not None:
