@@ -172,10 +172,12 @@ def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
         found.extend(
             _span(m.start(1), m.end(1), FORMAT_PRIORITY, 0.9) for m in _SLACK_WEBHOOK.finditer(text)
         )
-    if "AAAA" in text:
+    if scan.has("aaaa") and "AAAA" in text:
         found.extend(_ssh_keys(text))
-    found.extend(_bearer_tokens(scan))
-    found.extend(_named(a) for a in assignments if is_key_name(a.words) and _key_value(a))
+    if scan.has("bearer") or scan.has("token "):
+        found.extend(_bearer_tokens(scan))
+    if assignments:
+        found.extend(_named(a) for a in assignments if is_key_name(a.words) and _key_value(a))
     return found
 
 
@@ -244,9 +246,8 @@ def _ssh_keys(text: str):
 
 
 def _bearer_tokens(scan: Scan):
-    if not scan.has("bearer") and not scan.has("token "):
-        return
-    # Every match starts at "bearer" or "token" followed by whitespace (`\s`).
+    """Tokens after "bearer" or "token", once "bearer" or "token " occurs (the caller
+    checks). Every match starts at "bearer" or "token" followed by whitespace (`\\s`)."""
     text = scan.text
     starts = [p for p in scan.positions("bearer") if text[p + 6 : p + 7].isspace()]
     starts += [p for p in scan.positions("token") if text[p + 5 : p + 6].isspace()]

@@ -45,7 +45,7 @@ GATES = (
 )  # fmt: skip
 # Gates asked only whether they occur: the scan reports just the first occurrence, so
 # frequent ones ("@" in decorators, "::" in C++) cost one report per text, not one each.
-PRESENCE = ("@", "::", "identified", "dot")
+PRESENCE = ("@", "::", "identified", "dot", "aaaa")
 LITERALS = tuple(dict.fromkeys((*KEYWORDS, *(h.lower() for h in TOKEN_HINTS), *GATES, *PRESENCE)))
 # Patterns asked only whether they occur, each found under its name (`Scan.has(name)`),
 # in place of a regex search of the whole text. They read the lower-cased text with

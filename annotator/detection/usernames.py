@@ -431,7 +431,7 @@ def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
     if scan.has("@"):
         found.extend(_mentions(scan))
         found.extend(_prompts(scan))
-        if "AAAA" in text:
+        if scan.has("aaaa") and "AAAA" in text:
             found.extend(_spans(scan, _SSH_COMMENT))
     if scan.has_cased("Users") or scan.has_cased("/home/"):
         # A match starts at "/home/", or 1, 3 or 4 characters before "Users".
