@@ -14,8 +14,8 @@ to 127.0.0.1) and one Celery worker on REDIS_URL (default db 13), and for each l
 runs K client threads (spread over client processes), each with its own keep-alive
 connection, looping `POST next` -> `POST submit` ("no PII", which is also right on the
 control tasks), bounded by --seconds and --max-submissions per level. With --think S,
-each annotator pauses about S seconds after each submit, as a person reading code would;
-without it they loop flat out, which measures the server at saturation.
+each annotator reads each task for about S seconds before submitting it, as a person
+would; without it they loop flat out, which measures the server at saturation.
 
 It prints next-task and submit latency p50/p95/p99, throughput and errors per level, then
 checks the database: no task over its overlap, no annotator with a task twice, no lost
@@ -204,8 +204,8 @@ def stop(processes: list[subprocess.Popen]) -> None:
 def client_process(port, project, tokens, seconds, budget, think, out) -> None:
     """Run one thread per token; put this process's measurements on `out`.
 
-    `think` (seconds, 0 for none) is the mean pause between a submit and the next task,
-    drawn per loop between half and one and a half of it: the time a person spends
+    `think` (seconds, 0 for none) is the mean pause between taking a task and submitting
+    it, drawn per task between half and one and a half of it: the time a person spends
     reading the snippet.
     """
     from annotator.simulation.client import ApiClient
@@ -224,6 +224,8 @@ def client_process(port, project, tokens, seconds, budget, think, out) -> None:
         api = ApiClient(f"http://127.0.0.1:{port}", token, timeout=30)
         pace = random.Random(token)
         nexts, submits, acked, errors, empty = [], [], [], [], 0
+        if think:  # people arrive over a while, not all in the same millisecond
+            time.sleep(pace.uniform(0, think))
         try:
             while time.monotonic() < deadline and take():
                 reply = api.post(f"/api/v1/projects/{project}/assignments/next")
@@ -236,6 +238,9 @@ def client_process(port, project, tokens, seconds, budget, think, out) -> None:
                     errors.append(f"next {reply.status}: {str(reply.data)[:120]}")
                     continue
                 assignment = reply.data["id"]
+                if think:  # reading the snippet, with the lease held
+                    pause = min(think * pace.uniform(0.5, 1.5), deadline - time.monotonic())
+                    time.sleep(max(pause, 0.0))
                 body = {"no_pii": True, "time_spent_ms": 20_000}
                 reply = api.post(f"/api/v1/assignments/{assignment}/submit", body)
                 submits.append(reply.seconds)
@@ -243,9 +248,6 @@ def client_process(port, project, tokens, seconds, budget, think, out) -> None:
                     acked.append(assignment)
                 else:
                     errors.append(f"submit {reply.status}: {str(reply.data)[:120]}")
-                if think:
-                    pause = min(think * pace.uniform(0.5, 1.5), deadline - time.monotonic())
-                    time.sleep(max(pause, 0.0))
         except Exception as exc:  # a connection error is a measured error, not a crash
             errors.append(f"{type(exc).__name__}: {exc}")
         finally:
@@ -518,7 +520,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument(
         "--think", type=float, default=0.0,
-        help="Mean seconds each annotator pauses after a submit (0: loop flat out).",
+        help="Mean seconds each annotator spends on a task before submitting (0: flat out).",
     )  # fmt: skip
     parser.add_argument("--db-server", default=os.environ.get(
         "LOAD_DB_SERVER", "postgres://postgres@127.0.0.1:5432"))  # fmt: skip

@@ -4,7 +4,8 @@ from bisect import bisect_right
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from annotator.core import taxonomy
@@ -293,26 +294,38 @@ class Progress:
 
 
 def annotator_progress(user) -> Progress:
+    """The progress strip: one query (three subqueries on the user's row), as every
+    labeling response carries it."""
+    from annotator.accounts.models import User
     from annotator.quality.models import LedgerEntry
 
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     done = (
         Assignment.objects.filter(
-            annotator=user, status=Assignment.Status.SUBMITTED, submitted_at__gte=today
+            annotator=OuterRef("pk"), status=Assignment.Status.SUBMITTED, submitted_at__gte=today
         )
         .exclude(task__project__kind=Project.Kind.QUIZ)
-        .count()
+        .values("annotator")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    totals = LedgerEntry.objects.filter(annotator=user).aggregate(
-        earned=Sum("amount_cents", filter=~Q(kind=LedgerEntry.Kind.PAYOUT)),
-        bonus=Sum("amount_cents", filter=Q(kind=LedgerEntry.Kind.BONUS)),
+    ledger = LedgerEntry.objects.filter(annotator=OuterRef("pk")).values("annotator")
+    earned = ledger.exclude(kind=LedgerEntry.Kind.PAYOUT).annotate(n=Sum("amount_cents"))
+    bonus = ledger.filter(kind=LedgerEntry.Kind.BONUS).annotate(n=Sum("amount_cents"))
+    row = (
+        User.objects.filter(pk=user.pk)
+        .values(
+            done=Coalesce(Subquery(done), 0),
+            earned=Coalesce(Subquery(earned.values("n")), 0),
+            bonus=Coalesce(Subquery(bonus.values("n")), 0),
+        )
+        .get()
     )
-    bonus = totals["bonus"] or 0
     return Progress(
-        done_today=done,
-        earnings_cents=totals["earned"] or 0,
-        bonus_cents=bonus,
-        bonus_level=_bonus_level(user, bonus),
+        done_today=row["done"],
+        earnings_cents=row["earned"],
+        bonus_cents=row["bonus"],
+        bonus_level=_bonus_level(user, row["bonus"]),
     )
 
 

@@ -49,6 +49,8 @@ def test_progress_shows_done_today_and_earnings(client, alice, project):
     assignment = services.assignment_next(annotator=alice, project=project)
     services.assignment_submit(assignment=assignment, no_pii=True)
     LedgerEntry.objects.create(annotator=alice, project=project, kind="bonus", amount_cents=50)
+    # A payout moves money already earned: it lowers nothing on the strip.
+    LedgerEntry.objects.create(annotator=alice, project=project, kind="payout", amount_cents=-40)
     client.force_login(alice)
     html = client.get(work_url(project)).content.decode()
     assert "Done today <strong data-done-today>1</strong>" in html

@@ -95,7 +95,7 @@ def test_api_submit_with_spans_costs_the_same_whatever_their_number(
     assert len(response.json()["spans"]) == count
 
 
-def test_page_submit_and_next_swap_in_at_most_20_statements(
+def test_page_submit_and_next_swap_in_at_most_19_statements(
     client, alice, project, tasks, django_assert_max_num_queries
 ):
     client.force_login(alice)
@@ -103,18 +103,18 @@ def test_page_submit_and_next_swap_in_at_most_20_statements(
     held = Assignment.objects.get(annotator=alice)
     _held_for_a_while(held.pk)
     url = reverse("labeling:submit", args=[held.pk])
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(19):
         response = client.post(url, {"no_pii": "on"}, headers=HTMX)
     assert response.status_code == 200
     assert Assignment.objects.filter(annotator=alice, status="in_progress").count() == 1
 
 
-def test_page_reload_in_at_most_7_statements(
+def test_page_reload_in_at_most_6_statements(
     client, alice, project, tasks, django_assert_max_num_queries
 ):
     client.force_login(alice)
     url = reverse("labeling:work", args=[project.pk])
     client.get(url)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         response = client.get(url)
     assert response.status_code == 200

@@ -296,8 +296,8 @@ def test_the_work_page_runs_a_bounded_number_of_queries(
         )
     login(client, alice)
     client.get(work_url(project))  # the first visit also writes the session
-    # session, user, project, live assignment, done today, earnings, bonus rule, savepoints
-    with django_assert_max_num_queries(9):
+    # session, user, project, live assignment, progress strip, bonus rule, savepoints
+    with django_assert_max_num_queries(8):
         client.get(work_url(project))
 
 
