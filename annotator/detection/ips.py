@@ -22,6 +22,10 @@ _IPV6 = re.compile(
 # Literal-led patterns are cheap to search; the full patterns run only after a hit.
 _IPV4_HINT = re.compile(r"\.\d{1,3}\.\d{1,3}\.\d")
 _IPV6_HINT = re.compile(r":[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:")
+# The first colon of the pair that _IPV6's look-ahead needs: a match starts 0-4 hex
+# digits before one. Literal-led, so the engine skips to colons in C.
+_IPV6_COLON_PAIR = re.compile(r":(?=[0-9A-Fa-f]{0,4}:)")
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _VERSION_CONTEXT = re.compile(
     r"(?:version|\bver\b|\bv\b|release|build|assembly|\boid\b|==|>=|<=|~=)[\"'\s:=(\[]*\Z"
     r"|(?:version|(?<![a-z])oid(?![a-z])|fileversion|productversion|objectidentifier)"
@@ -106,7 +110,7 @@ def _not_a_v4_address(scan: Scan, m: re.Match) -> bool:
 
 
 def _ipv6(scan: Scan):
-    for m in _IPV6.finditer(scan.text):
+    for m in matches_at(_IPV6, scan.text, _ipv6_starts(scan.text)):
         if _MASK_BEFORE.search(scan.text, max(0, m.start() - 2), m.start()):
             continue
         literal = m.group(0)
@@ -119,6 +123,19 @@ def _ipv6(scan: Scan):
         if address.is_loopback or address.is_unspecified or _not_an_address(literal, address):
             continue
         yield _candidate(m.start(), m.start() + len(literal))
+
+
+def _ipv6_starts(text: str) -> list[int]:
+    """Every offset where an _IPV6 match can start: its look-ahead reads 0-4 hex digits,
+    then the first colon of a colon pair (_IPV6_COLON_PAIR)."""
+    starts = []
+    for m in _IPV6_COLON_PAIR.finditer(text):
+        start = colon = m.start()
+        starts.append(colon)
+        while start > 0 and colon - start < 4 and text[start - 1] in _HEX_DIGITS:
+            start -= 1
+            starts.append(start)
+    return starts
 
 
 def _not_an_address(literal: str, address: ipaddress.IPv6Address) -> bool:

@@ -217,3 +217,16 @@ def test_pattern_gates_answer_as_the_regex_searches_they_replace():
         assert scan.has(triggers.IPV6_RUN) == bool(ips._IPV6_HINT.search(text)), text
         upper = "\u00e9" + text.upper() + "\u212a"  # IPV6_RUN stays exact beyond ASCII
         assert Scan(upper).has(triggers.IPV6_RUN) == bool(ips._IPV6_HINT.search(upper)), upper
+
+
+def test_ipv6_tried_at_colon_pairs_equals_a_full_scan():
+    rng = random.Random(15)
+    pieces = [
+        ":", "::", "fe80", "2001", "db8", "1", "a", "F", "g", "x", ".", "10.0.0.1", "/", " ",
+        "\n", "std", "\u00e9", "\u0661", "_", "dead", "beef",
+    ]  # fmt: skip
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 24)))
+        assert spans(matches_at(ips._IPV6, text, ips._ipv6_starts(text))) == spans(
+            ips._IPV6.finditer(text)
+        ), text
