@@ -16,9 +16,17 @@ _AWS_ACCOUNT = re.compile(
 )
 _CUSTOMER = re.compile(r"(?<![\w\-])(?:cus|acct|sub|cs|ba)_(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{8,32}\b")
 _GOOGLE_CLIENT = re.compile(r"\b\d{6,20}-[a-z0-9]{20,40}\.apps\.googleusercontent\.com\b")
+# The same as `(?<![\w.+\-/])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,4}\)[ .\-]?)?\d{2,4}<rest>`
+# `|(?<![\w.+\-/])\+\d{8,15}\b` (tested), written to start with the one character a
+# match can start with ("+", "(" or a digit), the look-behind after it, and one branch
+# per first character in the same order of tries: the engine then skips to those
+# characters in C instead of trying the look-behind at every position of a line.
+_PHONE_REST = r"(?:[ .\-]\d{2,5}){1,4}(?![\w.\-/]|:\d)"
 _PHONE = re.compile(
-    r"(?<![\w.+\-/])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]\d{2,5}){1,4}(?![\w.\-/]|:\d)"  # noqa: E501
-    r"|(?<![\w.+\-/])\+\d{8,15}\b"
+    r"[+(\d](?<![\w.+\-/].)(?:"
+    rf"(?<=\+)(?:\d{{1,3}}[ .\-]?(?:\(\d{{1,4}}\)[ .\-]?)?\d{{2,4}}{_PHONE_REST}|\d{{8,15}}\b)"
+    rf"|(?<=\()\d{{1,4}}\)[ .\-]?\d{{2,4}}{_PHONE_REST}"
+    rf"|(?<=\d)\d{{1,3}}{_PHONE_REST})"
 )
 _PHONE_CONTEXT = re.compile(r"(?i)phone|\btel\b|tel:|mobile|\bcell|\bfax\b|whatsapp|contact|\bsms")
 _PHONE_WORDS = ("phone", "tel", "mobile", "cell", "fax", "whatsapp", "sms", "contact")

@@ -230,3 +230,23 @@ def test_ipv6_tried_at_colon_pairs_equals_a_full_scan():
         assert spans(matches_at(ips._IPV6, text, ips._ipv6_starts(text))) == spans(
             ips._IPV6.finditer(text)
         ), text
+
+
+def test_phone_regex_led_by_its_first_character_equals_the_look_behind_form():
+    old = re.compile(
+        r"(?<![\w.+\-/])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,4}\)[ .\-]?)?\d{2,4}"
+        r"(?:[ .\-]\d{2,5}){1,4}(?![\w.\-/]|:\d)|(?<![\w.+\-/])\+\d{8,15}\b"
+    )
+    rng = random.Random(16)
+    pieces = [
+        "+", "(", ")", "1", "23", "4567", "+1 ", "(415) ", "555-0100", " ", ".", "-", "/",
+        "a", "_", ":", ":5", "\u0661\u0662", "\n", "x", "\u00e9", "123456789",
+    ]  # fmt: skip
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 24)))
+        start = rng.randint(0, len(text))
+        end = rng.randint(start, len(text))
+        assert spans(ids._PHONE.finditer(text)) == spans(old.finditer(text)), text
+        assert spans(ids._PHONE.finditer(text, start, end)) == spans(
+            old.finditer(text, start, end)
+        ), (text, start, end)
