@@ -119,10 +119,11 @@ class Scan:
     @property
     def url_userinfo(self) -> list[re.Match]:
         """Every `scheme://user:password@host` (URL_USERINFO), for the password and the
-        username rules. A match's scheme of 2-21 characters ends at a "://", so only
-        those offsets are tried."""
+        username rules. A match's scheme of 2-21 characters ends at a "://" with an "@"
+        after it, so only those offsets are tried (none after the text's last "@")."""
         if self._url_userinfo is None:
-            starts = (p - k for p in self.positions("://") for k in range(2, 22))
+            last_at = self.text.rfind("@")
+            starts = (p - k for p in self.positions("://") if p < last_at for k in range(2, 22))
             self._url_userinfo = list(matches_at(URL_USERINFO, self.text, starts))
         return self._url_userinfo
 

@@ -250,3 +250,14 @@ def test_phone_regex_led_by_its_first_character_equals_the_look_behind_form():
         assert spans(ids._PHONE.finditer(text, start, end)) == spans(
             old.finditer(text, start, end)
         ), (text, start, end)
+
+
+def test_url_userinfo_tried_only_before_the_last_at_sign_equals_a_full_scan():
+    rng = random.Random(17)
+    pieces = [
+        "postgres://", "http://", "x://", "app", ":", "s3cret", "@", "host", "/", " ", "\n",
+        "'", "[::1]", "u", "-", "://", "a@b",
+    ]  # fmt: skip
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 20)))
+        assert spans(Scan(text).url_userinfo) == spans(URL_USERINFO.finditer(text)), text
