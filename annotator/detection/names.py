@@ -343,12 +343,16 @@ def _person_fields(scan: Scan, assignments: list[Assignment]):
         if not a.quoted or not 2 <= len(a.value) <= 60 or values.is_template(a.value):
             continue
         named = not _FIELD_WORDS.isdisjoint(a.words)
-        explicit = (named and any(all(w in a.words for w in pair) for pair in _PERSON_FIELDS)) or (
-            a.words == ("name",) and scan.in_license(a.start)  # pyproject `authors` entries
-        )
+        explicit = named and any(all(w in a.words for w in pair) for pair in _PERSON_FIELDS)
         generic = a.words[-1:] == ("name",) or a.words[-1:] in (("author",), ("owner",))
         if not (explicit or generic):
             continue
+        if not explicit and a.words == ("name",):
+            # Explicit in a license (pyproject `authors` entries). Looked up only for a
+            # value that can pass: `_is_person` with single_ok=False implies it with True.
+            if not (_is_person(a.value, single_ok=True) and _NAME_RUN.fullmatch(a.value)):
+                continue
+            explicit = scan.in_license(a.start)
         tokens = a.value.split()
         if not explicit and (len(tokens) < 2 or tokens[0] not in first_names()):
             continue

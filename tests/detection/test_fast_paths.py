@@ -11,6 +11,7 @@ import re
 import pytest
 
 from annotator.detection import detect, ids, ips, names, passwords, secrets, usernames, values
+from annotator.detection.assignments import find_assignments
 from annotator.detection.context import URL_USERINFO, Scan
 from annotator.detection.triggers import matches_at
 
@@ -261,3 +262,40 @@ def test_url_userinfo_tried_only_before_the_last_at_sign_equals_a_full_scan():
     for _ in range(4000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 20)))
         assert spans(Scan(text).url_userinfo) == spans(URL_USERINFO.finditer(text)), text
+
+
+def reference_person_fields(scan, assignments):
+    """names._person_fields before the license look-up was deferred."""
+    for a in assignments:
+        if not a.quoted or not 2 <= len(a.value) <= 60 or values.is_template(a.value):
+            continue
+        named = not names._FIELD_WORDS.isdisjoint(a.words)
+        explicit = (
+            named and any(all(w in a.words for w in pair) for pair in names._PERSON_FIELDS)
+        ) or (a.words == ("name",) and scan.in_license(a.start))
+        generic = a.words[-1:] == ("name",) or a.words[-1:] in (("author",), ("owner",))
+        if not (explicit or generic):
+            continue
+        tokens = a.value.split()
+        if not explicit and (len(tokens) < 2 or tokens[0] not in names.first_names()):
+            continue
+        if names._is_person(a.value, single_ok=explicit) and names._NAME_RUN.fullmatch(a.value):
+            yield a.start, a.end
+
+
+def test_person_fields_with_the_license_looked_up_last_equal_the_old_order():
+    rng = random.Random(18)
+    pieces = [
+        'name = "Ada Lovelace"\n', 'name = "Ada"\n', 'name = "ada"\n', 'name = "MIT"\n',
+        '{ name = "John Smith" },\n', 'first_name = "Ann"\n', 'author = "Jane Roe"\n',
+        'owner = "Bob"\n', 'name: "X Y Z W V"\n', "# Copyright 2020 Jo Li\n",
+        "# Licensed under the MIT License\n", "authors = [\n", "]\n", "\n", "x = 1\n",
+        "# Written by Jo Li\n", '"""\n', "Copyright (c) ",
+    ]  # fmt: skip
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        scan, old_scan = Scan(text), Scan(text)
+        new = [
+            (c.span.start, c.span.end) for c in names._person_fields(scan, find_assignments(scan))
+        ]
+        assert new == list(reference_person_fields(old_scan, find_assignments(old_scan))), text
