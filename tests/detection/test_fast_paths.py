@@ -299,3 +299,21 @@ def test_person_fields_with_the_license_looked_up_last_equal_the_old_order():
             (c.span.start, c.span.end) for c in names._person_fields(scan, find_assignments(scan))
         ]
         assert new == list(reference_person_fields(old_scan, find_assignments(old_scan))), text
+
+
+def test_phone_context_spelled_out_matches_where_the_ignorecase_regex_does():
+    old = re.compile(r"(?i)phone|\btel\b|tel:|mobile|\bcell|\bfax\b|whatsapp|contact|\bsms")
+    rng = random.Random(19)
+    pieces = [
+        "phone", "PHONE", "Tel", "tel:", "hotel", "Mobile", "MOB\u0130LE", "mob\u0131le",
+        "cell", "excel", "Fax", "faxes", "WhatsApp", "what\u017fapp", "contact", "SMS",
+        "\u017fm\u017f", "sms", "x", "_", "1", " ", "\n", ":", "\u00e9", "\u212a", "t", "s", "el",
+    ]  # fmt: skip
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+        assert bool(ids._PHONE_CONTEXT.search(text)) == bool(old.search(text)), text
+        for pos in range(len(text)):
+            assert bool(ids._PHONE_CONTEXT.match(text, pos)) == bool(old.match(text, pos)), (
+                text,
+                pos,
+            )
