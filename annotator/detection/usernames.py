@@ -107,6 +107,7 @@ _PROFILE = re.compile(
     re.MULTILINE,
 )
 _PROFILE_HINTS = (".com/", ".org/", ".io/", ".co/", "t.me/")  # one is in every _PROFILE match
+_DOTTED_IO = re.compile("\\.[\u0130\u0131][oO]/")  # ".io/" to `(?i)`, not to the trigger pass
 _RESERVED_PATHS = frozenset(
     [
         "about",
@@ -484,13 +485,14 @@ def _prompts(scan: Scan):
             yield make(scan, m.start("user"), m.end("user"))
 
 
-def _profile_starts(scan: Scan) -> list[int] | None:
+def _profile_starts(scan: Scan) -> list[int]:
     """Where a _PROFILE match can start: its host ends in one of _PROFILE_HINTS, at
     most 23 characters after the start ("https://www." and "gist.github"). Found on
-    the lower-cased text, so only for ASCII text, where `(?i)` folds nothing else."""
-    if not scan.text.isascii():
-        return None  # every offset
+    the lower-cased text; beyond ASCII, `(?i)` also reads "\u0130" and "\u0131" as the
+    "i" of ".io/" (the trigger pass sees them as "?"), so those are searched apart."""
     hints = [p for hint in _PROFILE_HINTS for p in scan.positions(hint)]
+    if not scan.text.isascii():
+        hints += [m.start() for m in _DOTTED_IO.finditer(scan.text)]
     return [p - k for p in hints for k in range(24)]
 
 

@@ -317,3 +317,18 @@ def test_phone_context_spelled_out_matches_where_the_ignorecase_regex_does():
                 text,
                 pos,
             )
+
+
+def test_profile_urls_beyond_ascii_tried_at_their_hints_equal_a_full_scan():
+    rng = random.Random(20)
+    pieces = [
+        "https://", "http\u017f://", "www.", "WWW.", "github.com/", "GITHUB.COM/", "keybase.io/",
+        "keybase.\u0131o/", "KEYBASE.\u0130O/", "t.me/", "T.ME/", "huggingface.co/", "gist.",
+        "jdoe", "J\u0131m", "\u00e9", "/", " ", "\n", "x", "@", ".", "-",
+    ]  # fmt: skip
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 16)))
+        starts = usernames._profile_starts(Scan(text))
+        assert spans(matches_at(usernames._PROFILE, text, starts)) == spans(
+            usernames._PROFILE.finditer(text)
+        ), text
