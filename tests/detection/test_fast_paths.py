@@ -332,3 +332,21 @@ def test_profile_urls_beyond_ascii_tried_at_their_hints_equal_a_full_scan():
         assert spans(matches_at(usernames._PROFILE, text, starts)) == spans(
             usernames._PROFILE.finditer(text)
         ), text
+
+
+def test_folded_attribution_search_answers_as_the_ignorecase_pattern_on_ascii_lines():
+    from annotator.detection import context
+
+    rng = random.Random(21)
+    pieces = [
+        "Copyright", "(C) 2019", "(c)x", "@Author", "@maintainer", "__author__", "__email__",
+        "_author__", "authors", "Author_Email", "author_name", "maintainers", "contributor",
+        "xauthor", "author1", '"', "'", " ", ":", "=", "<author>", "<developer", "written by",
+        "contributed by", "created by", "maintained by", "signed-off-by", "co-authored-by",
+        "moduleauthor", "codeauthor", "$author:", "spdx-filecopyrighttext", " -- ", "--",
+        "<", ">", "j@x.org", "2024-01-31", "  ", "1", "\t", "x", "_", "a", "m", "c", "s",
+    ]  # fmt: skip
+    for _ in range(10000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 4))).lower()
+        expected = bool(context._ATTRIBUTION_LINE.search(line))
+        assert context._ATTRIBUTION_LINE_FOLDED.search(line) == expected, line
