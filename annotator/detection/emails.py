@@ -3,6 +3,7 @@
 import re
 
 from annotator.detection.context import Scan, placeholder_domain, run_start
+from annotator.detection.triggers import matches_at
 from annotator.detection.types import EMAIL, Candidate, DetectedSpan
 
 PRIORITY = 70
@@ -26,6 +27,13 @@ _OBFUSCATED = re.compile(
 _SCP_PATH = re.compile(r":[\w~/.\-]")
 _BRACKETED_AT = re.compile(r"(?i)[\[({<]\s*at\s*[\])}>]")
 _OBFUSCATION_MARK = re.compile(r"(?i)[\[({<]\s*at\s*[\])}>]|\sat\s")
+# Every "at" an _AT can hold, overlapping ones included, and the characters of a local
+# part as `(?i)` reads them (four non-ASCII letters fold to its ASCII ones).
+_AT_MARKS = re.compile(r"(?i)(?=[\[({<]\s*at\s*[\])}>]|\sat\s)")
+_LOCAL_PART_CHARS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+-.\u0130\u0131\u017f\u212a"
+)
+_LOCAL_PART_MAX = 40 * 4 + 3
 _FILE_SUFFIXES = frozenset(
     [
         "png",
@@ -115,13 +123,31 @@ def _not_an_email(text: str, end: int, local: str, domain: str) -> bool:
 
 def _obfuscated(scan: Scan) -> list[Candidate]:
     out = []
-    for m in _OBFUSCATED.finditer(scan.text):
+    for m in matches_at(_OBFUSCATED, scan.text, _obfuscated_starts(scan)):
         domain = re.sub(rf"(?i){_DOT}", ".", m.group(2))
         plain_at = not _BRACKETED_AT.search(m.group(0))
         if m.group(0).count(" ") > 6 or (plain_at and domain == m.group(2)):
             continue  # "hosted at github.com" is prose, not an obfuscated address
         out.append(_candidate(scan, m.start(), m.end(), m.group(1), domain, 0.7))
     return out
+
+
+def _obfuscated_starts(scan: Scan) -> list[int]:
+    """Every offset where an _OBFUSCATED match can start. Its local part holds no
+    whitespace or bracket, so it ends where the whitespace before one of its "at" marks
+    begins, and runs back over local-part characters; the look-behind lets it start only
+    at that run's start or after a "+" or "-" in it."""
+    text, starts = scan.text, []
+    for mark in _AT_MARKS.finditer(scan.lower):
+        end = mark.start()
+        while end > 0 and text[end - 1].isspace():
+            end -= 1
+        start = end
+        while start > 0 and end - start < _LOCAL_PART_MAX and text[start - 1] in _LOCAL_PART_CHARS:
+            start -= 1
+        starts.append(start)
+        starts += [i for i in range(start + 1, end) if text[i - 1] in "+-"]
+    return starts
 
 
 def _candidate(scan: Scan, start: int, end: int, local: str, domain: str, score: float):

@@ -350,3 +350,21 @@ def test_folded_attribution_search_answers_as_the_ignorecase_pattern_on_ascii_li
         line = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 4))).lower()
         expected = bool(context._ATTRIBUTION_LINE.search(line))
         assert context._ATTRIBUTION_LINE_FOLDED.search(line) == expected, line
+
+
+def test_obfuscated_addresses_tried_before_their_at_marks_equal_a_full_scan():
+    from annotator.detection import emails
+
+    rng = random.Random(22)
+    pieces = [
+        "john", "j.doe", "a+b", "x-y", "_", ".", " ", "  ", "\n", "\t", " at ", " AT ", "(at)",
+        "[ at ]", "{AT}", "<at>", "at", " dot ", "[dot]", "example", "com", "org", ".com",
+        "-", "+", "\u0131", "\u212a", "\u00e9", "1", "data", "x" * 45,
+        "a+b at example.com", "x-y [at] example [dot] org",
+    ]  # fmt: skip
+    for _ in range(12000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+        starts = emails._obfuscated_starts(Scan(text))
+        assert spans(matches_at(emails._OBFUSCATED, text, starts)) == spans(
+            emails._OBFUSCATED.finditer(text)
+        ), text
