@@ -171,6 +171,13 @@ PolicyForm.base_fields = fields_for_model(
     QualityPolicy,
     fields=POLICY_FIELDS,
     labels={"min_hourly_cents": "Minimum effective hourly pay (cents)"},
+    help_texts={
+        "accuracy_min": (
+            "Percent. The rule acts when the annotator's control accuracy is very likely "
+            "(95 %) under it, not on a bare share: at 50, none right of 3 is enough, "
+            "1 right of 3 is not (an accurate annotator slips like that one time in ten)."
+        )
+    },
 )
 
 

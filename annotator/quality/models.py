@@ -106,7 +106,8 @@ class QualityPolicy(BaseModel):
     # Skips: the last `skip_streak` tasks closed were all skipped.
     skip_action = models.CharField(max_length=8, choices=Action.choices, default=Action.WARN)
     skip_streak = models.PositiveSmallIntegerField(default=10)
-    # Accuracy: under `accuracy_min` percent correct over the control window.
+    # Accuracy: very likely under `accuracy_min` percent correct over the control window
+    # (the rule's 95 % upper bound of the share right is under it; services.rules).
     accuracy_action = models.CharField(max_length=8, choices=Action.choices, default=Action.SUSPEND)
     accuracy_min = models.PositiveSmallIntegerField(default=50)
     # "No PII" on PII: at least `no_pii_max` of the last `no_pii_window` control tasks with PII.

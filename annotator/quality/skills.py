@@ -39,3 +39,24 @@ def skill_from_controls(
     # Round half up (Python's round() would send 12.5 to 12).
     value = math.floor(100 * correct / len(recent) + 0.5)
     return SkillEstimate(value=value, mean_f1=sum(recent) / len(recent), answers=len(recent))
+
+
+# The accuracy rule suspends someone only on evidence: the chance that an annotator whose
+# true accuracy reaches the project's minimum would answer this badly must be under 5 %.
+ACCURACY_CONFIDENCE = 0.95
+
+
+def accuracy_upper_bound(correct: int, answers: int) -> float:
+    """The most an annotator's true accuracy can plausibly be, given `correct` of `answers`.
+
+    The upper end of a one-sided 95 % Wilson score interval. With few answers it stays
+    high (1 right of 3: 0.75), so a slip or two of an accurate annotator in a small sample
+    does not look like low accuracy; with none right of 3 it is 0.47.
+    """
+    from scipy.stats import binomtest  # a heavy import, needed only when a rule checks
+
+    two_sided = 1 - 2 * (1 - ACCURACY_CONFIDENCE)
+    interval = binomtest(correct, answers).proportion_ci(
+        confidence_level=two_sided, method="wilson"
+    )
+    return float(interval.high)

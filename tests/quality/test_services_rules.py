@@ -118,10 +118,12 @@ def test_low_control_accuracy_suspends(alice, project):
     answer(alice, control_task(project, JANE), WRONG_NAME)
     assert fired(alice) == []  # one answer: under the minimum
     answer(alice, control_task(project, JANE), WRONG_NAME)
+    assert fired(alice) == []  # none right of 2: still possible for someone right half the time
+    answer(alice, control_task(project, JANE), WRONG_NAME)
     [suspension] = fired(alice)
     assert (suspension.rule, suspension.action) == ("low_accuracy", Action.SUSPEND)
     assert suspension.reason.startswith(
-        "Only 0% of your last 2 checked answers were right; this project needs 50%."
+        "Only 0% of your last 3 checked answers were right; this project needs 50%."
     )
 
 
@@ -130,6 +132,20 @@ def test_accuracy_at_the_threshold_is_enough(alice, project):
     answer(alice, control_task(project, JANE), WRONG_NAME)
     answer(alice, control_task(project, JANE), JANE)
     assert fired(alice) == []
+
+
+def test_a_slip_or_two_in_a_small_sample_is_not_low_accuracy(alice, project):
+    # 1 right of 3 is 33 %, but an annotator right 80 % of the time answers that badly one
+    # time in ten: not evidence enough to suspend them at 50 %.
+    set_policy(project, control_window=10, control_minimum=3, accuracy_min=50)
+    for given in (WRONG_NAME, JANE, WRONG_NAME):
+        answer(alice, control_task(project, JANE), given)
+    assert fired(alice) == []
+    # Evidence builds up: 1 right of 7 is very likely under 50 %.
+    for _ in range(4):
+        answer(alice, control_task(project, JANE), WRONG_NAME)
+    [suspension] = fired(alice)
+    assert suspension.reason.startswith("Only 14% of your last 7 checked answers were right")
 
 
 def test_one_wrong_category_makes_the_whole_control_answer_wrong(alice, project):

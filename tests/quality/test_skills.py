@@ -1,6 +1,8 @@
+import math
+
 import pytest
 
-from annotator.quality.skills import SkillEstimate, skill_from_controls
+from annotator.quality.skills import SkillEstimate, accuracy_upper_bound, skill_from_controls
 
 
 def test_no_skill_before_the_minimum_number_of_answers():
@@ -44,3 +46,26 @@ def test_inconsistent_window_and_minimum_are_refused(window, minimum):
 def test_scores_outside_zero_to_one_are_refused():
     with pytest.raises(ValueError):
         skill_from_controls([1.0, 1.0, 80.0], 10, 3, 0.8)
+
+
+@pytest.mark.parametrize(
+    ("correct", "answers", "low", "high"),
+    [
+        (1, 3, 0.74, 0.75),  # a slip or two: still plausibly above 50 %
+        (0, 3, 0.47, 0.48),  # nothing right of 3: under 50 %
+        (0, 1, 0.72, 0.74),
+        (2, 10, 0.45, 0.46),
+        (3, 10, 0.55, 0.56),
+        (10, 10, 1.0, 1.0),
+    ],
+)
+def test_accuracy_upper_bound_is_the_one_sided_95_percent_wilson_bound(correct, answers, low, high):
+    # Wilson: (p + z²/2n + z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n), z = 1.645
+    z = 1.6448536269514722
+    p = correct / answers
+    by_hand = (
+        p + z * z / (2 * answers) + z * math.sqrt(p * (1 - p) / answers + z * z / (4 * answers**2))
+    ) / (1 + z * z / answers)
+    bound = accuracy_upper_bound(correct, answers)
+    assert low <= bound <= high
+    assert bound == pytest.approx(min(by_hand, 1.0), abs=1e-9)

@@ -10,8 +10,10 @@ is not evaluated. Rules (and their policy fields):
   50 lines of snippet, measured on the server (claim to submit), which no client can fake;
 * skips: the last `skip_streak` tasks the annotator closed were all skipped (a problem
   report is not a skip);
-* control accuracy: under `accuracy_min` percent of the last `control_window` control
-  answers were correct in every category, once there are `control_minimum` of them;
+* control accuracy: of the last `control_window` control answers (once there are
+  `control_minimum`), so few were correct in every category that the annotator's true
+  accuracy is very likely (95 %, one-sided Wilson bound) under `accuracy_min` percent;
+  a bare share would suspend accurate people on a slip or two in a small sample;
 * "no PII" on PII: at least `no_pii_max` of the last `no_pii_window` control tasks whose
   gold has PII were answered "No PII".
 
@@ -34,6 +36,7 @@ from annotator.core.services import audit_record
 from annotator.labeling.models import Assignment
 from annotator.projects.models import Project
 from annotator.quality.models import Action, ControlAnswer, QualityPolicy, Sanction
+from annotator.quality.skills import accuracy_upper_bound
 from annotator.quality.spans import AMBIGUOUS
 
 Rule = Sanction.Rule
@@ -150,9 +153,12 @@ def _low_accuracy(assignment: Assignment, policy: QualityPolicy, since) -> str:
     )
     if len(recent) < policy.control_minimum:
         return ""
-    percent = round(100 * sum(recent) / len(recent))
-    if percent >= policy.accuracy_min:
+    # Not the bare share: 1 right of 3 is 33 %, but an annotator right 80 % of the time
+    # answers that badly one time in ten. Suspended only when even the optimistic
+    # estimate falls short (skills.accuracy_upper_bound).
+    if 100 * accuracy_upper_bound(sum(recent), len(recent)) >= policy.accuracy_min:
         return ""
+    percent = round(100 * sum(recent) / len(recent))
     return (
         f"Only {percent}% of your last {len(recent)} checked answers were right; "
         f"this project needs {policy.accuracy_min}%."
