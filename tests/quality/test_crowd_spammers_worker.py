@@ -41,8 +41,9 @@ def _project_with_controls(requester, rng):
     # Set up as a requester would for this crowd: a skill needs 5 control answers and 40 %
     # of them right. With 3 answers and 50 %, one or two slips of an accurate annotator in
     # a small sample cut them off (seen with this crowd); spammers still go within ~20 tasks.
-    # The accuracy rule counts a control task right only when every category in it is:
-    # at 50 % over 5 tasks it suspends an accurate annotator now and then, so 25 %.
+    # The accuracy rule counts a control task right only when every category in it is,
+    # and acts on a 95 % bound; 25 % (chosen when it acted on the bare share) keeps this
+    # test about spammers alone.
     QualityPolicy.objects.update_or_create(
         project=project, defaults={"control_minimum": 5, "accuracy_min": 25}
     )
