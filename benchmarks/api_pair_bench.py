@@ -30,17 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-    os.environ.setdefault("STATIC_MANIFEST", "0")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+from _django import setup_django, throwaway_database  # noqa: E402
 
 
 def package_of(filename: str) -> str:
@@ -127,20 +117,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile, grouped by package")
     args = parser.parse_args()
     setup_django()
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    database = settings.DATABASES["default"]
-    database.setdefault("TEST", {})["NAME"] = f"api_pair_bench_{database['NAME']}"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     profile = cProfile.Profile() if args.profile else None
-    try:
+    with throwaway_database("api_pair_bench"):
         result = run(args.pairs, profile)
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(database["NAME"], verbosity=0)
     cpu, wall = result["cpu"], result["wall"]
     print(f"pairs: {len(cpu)}")
     for name, values in (("CPU", cpu), ("wall", wall)):

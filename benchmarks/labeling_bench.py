@@ -17,26 +17,14 @@ Prints p50 / p95 / max in milliseconds per kind. The database is dropped at the 
 """
 
 import argparse
-import os
 import re
 import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-    os.environ.setdefault("STATIC_MANIFEST", "0")
-    import django
-
-    django.setup()
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _django import setup_django, throwaway_database
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -117,15 +105,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the run, top 30")
     args = parser.parse_args()
     setup_django()
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    database = settings.DATABASES["default"]
-    database.setdefault("TEST", {})["NAME"] = f"labeling_bench_{database['NAME']}"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    with throwaway_database("labeling_bench"):
         if args.profile:
             import cProfile
             import pstats
@@ -135,9 +115,6 @@ def main() -> None:
             pstats.Stats(profile).sort_stats("cumulative").print_stats("annotator/", 40)
         else:
             timings = run(args.tasks)
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(database["NAME"], verbosity=0)
     print(f"{'kind':<12} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
     for kind, values in timings.items():
         print(

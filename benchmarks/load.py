@@ -291,20 +291,22 @@ def ceiling_process(port, threads, seconds, out) -> None:
     out.put((timings, failures))
 
 
-def run_ceiling(port, clients, seconds) -> dict:
-    """What the same server, clients and machine do with the cheapest request there is."""
+def in_processes(target, arguments: list[tuple]) -> tuple[list, float]:
+    """Run `target(*args, queue)` in one process per tuple; their results and the wall time."""
     queue = mp.Queue()
-    procs = [
-        mp.Process(target=ceiling_process, args=(port, clients // 2, seconds, queue))
-        for _ in range(2)
-    ]
+    procs = [mp.Process(target=target, args=(*args, queue)) for args in arguments]
     began = time.perf_counter()
     for proc in procs:
         proc.start()
     parts = [queue.get() for _ in procs]
     for proc in procs:
         proc.join()
-    wall = time.perf_counter() - began
+    return parts, time.perf_counter() - began
+
+
+def run_ceiling(port, clients, seconds) -> dict:
+    """What the same server, clients and machine do with the cheapest request there is."""
+    parts, wall = in_processes(ceiling_process, [(port, clients // 2, seconds)] * 2)
     timings = [t for part in parts for t in part[0]]
     return {
         "clients": clients,
@@ -323,19 +325,10 @@ def run_level(port, project, tokens, seconds, budget, think=0.0) -> dict:
     if len(tokens) >= 10 and len(chunks) == 1:
         half = len(tokens) // 2
         chunks = [tokens[:half], tokens[half:]]
-    queue = mp.Queue()
     share = budget // len(chunks)
-    began = time.perf_counter()
-    procs = [
-        mp.Process(target=client_process, args=(port, project, c, seconds, share, think, queue))
-        for c in chunks
-    ]
-    for p in procs:
-        p.start()
-    parts = [queue.get() for _ in procs]
-    for p in procs:
-        p.join()
-    wall = time.perf_counter() - began
+    parts, wall = in_processes(
+        client_process, [(port, project, c, seconds, share, think) for c in chunks]
+    )
     merged = {key: [] for key in ("next", "submit", "errors", "acked")}
     for part in parts:
         for key in merged:

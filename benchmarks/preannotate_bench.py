@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from labeling_bench import setup_django  # the same Django set-up
+from _django import setup_django, throwaway_database
 
 
 def measure(dataset, repeats: int) -> dict:
@@ -82,19 +82,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     setup_django()
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    database = settings.DATABASES["default"]
-    database.setdefault("TEST", {})["NAME"] = f"preannotate_bench_{database['NAME']}"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    with throwaway_database("preannotate_bench"):
         run(args.files, args.repeats)
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(database["NAME"], verbosity=0)
 
 
 if __name__ == "__main__":

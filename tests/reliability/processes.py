@@ -48,30 +48,19 @@ def worker_database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port or 5432}/{db['NAME']}"
 
 
-class Worker:
-    """`celery worker -P solo` on one queue, against the test database."""
+class LoggedProcess:
+    """A child process whose output goes to `log`; `args` and `env` set by the subclass."""
 
-    def __init__(self, *, queue: str, broker: str, log: Path, env: dict | None = None):
-        self.log = log
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": worker_database_url(),
-            "REDIS_URL": broker,
-            "PYTHONUNBUFFERED": "1",
-            **(env or {}),
-        }
-        self.args = [
-            str(VENV_BIN / "celery"), "-A", "annotator", "worker", "-P", "solo", "-Q", queue,
-            "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "INFO",
-        ]  # fmt: skip
-        self.process: subprocess.Popen | None = None
+    args: list[str]
+    env: dict
+    log: Path
+    process: subprocess.Popen | None = None
 
-    def start(self) -> "Worker":
+    def _launch(self) -> None:
         out = self.log.open("ab")
         self.process = subprocess.Popen(
             self.args, env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR
         )
-        return self
 
     def text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -89,6 +78,28 @@ class Worker:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+class Worker(LoggedProcess):
+    """`celery worker -P solo` on one queue, against the test database."""
+
+    def __init__(self, *, queue: str, broker: str, log: Path, env: dict | None = None):
+        self.log = log
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": worker_database_url(),
+            "REDIS_URL": broker,
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        self.args = [
+            str(VENV_BIN / "celery"), "-A", "annotator", "worker", "-P", "solo", "-Q", queue,
+            "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "INFO",
+        ]  # fmt: skip
+
+    def start(self) -> "Worker":
+        self._launch()
+        return self
 
 
 class Redis:
@@ -221,7 +232,7 @@ class Postgres:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class AppServer:
+class AppServer(LoggedProcess):
     """The app under gunicorn on 127.0.0.1, as production runs it (docker-compose.yml)."""
 
     def __init__(self, *, database_url: str, redis_url: str, log: Path, workers: int = 2, env=None):
@@ -245,17 +256,13 @@ class AppServer:
             "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
             "--timeout", "30", "--graceful-timeout", "5", "--access-logfile", "-",
         ]  # fmt: skip
-        self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "AppServer":
-        out = self.log.open("ab")
-        self.process = subprocess.Popen(
-            self.args, env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR
-        )
+        self._launch()
         wait_for(self._healthy, timeout=30, what="gunicorn to answer /healthz")
         wait_for(lambda: len(self.worker_pids()) == self.workers, timeout=10, what="the workers")
         return self
@@ -271,15 +278,3 @@ class AppServer:
         assert self.process is not None
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return {int(pid) for pid in children.read_text().split()}
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
