@@ -26,14 +26,24 @@ PIECES = [
 ]  # fmt: skip
 
 
-def random_texts(seed: int, count: int = 400):
+def mixtures(pieces, *, seed: int, count: int, most: int):
+    """`count` texts, each 1 to `most` pieces drawn at random (seeded)."""
     rng = random.Random(seed)
     for _ in range(count):
-        yield "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 30)))
+        yield "".join(rng.choice(pieces) for _ in range(rng.randint(1, most)))
+
+
+def random_texts(seed: int, count: int = 400):
+    return mixtures(PIECES, seed=seed, count=count, most=30)
 
 
 def spans(matches):
     return [m.span() for m in matches]
+
+
+def assert_finds_all(pattern, text: str, starts) -> None:
+    """Trying `pattern` only at `starts` finds what a scan of the whole text finds."""
+    assert spans(matches_at(pattern, text, starts)) == spans(pattern.finditer(text)), text
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -42,14 +52,10 @@ def test_profile_urls_and_home_directories_equal_a_full_scan(seed):
         scan = Scan(text)
         starts = usernames._profile_starts(scan)
         if starts is not None:
-            assert spans(matches_at(usernames._PROFILE, text, starts)) == spans(
-                usernames._PROFILE.finditer(text)
-            ), text
+            assert_finds_all(usernames._PROFILE, text, starts)
         home = scan.positions("/home/")
         home += [p - k for p in scan.positions("users") for k in (1, 3, 4)]
-        assert spans(matches_at(usernames._HOME, text, home)) == spans(
-            usernames._HOME.finditer(text)
-        ), text
+        assert_finds_all(usernames._HOME, text, home)
 
 
 @pytest.mark.parametrize("seed", [4, 5])
@@ -59,9 +65,7 @@ def test_url_userinfo_and_aws_accounts_equal_a_full_scan(seed):
         assert spans(scan.url_userinfo) == spans(URL_USERINFO.finditer(text)), text
         starts = scan.positions("arn:aws") + scan.positions("sqs.") + scan.positions("iam::")
         starts += [p - 12 for p in scan.positions(".dkr.ecr.")]
-        assert spans(matches_at(ids._AWS_ACCOUNT, text, starts)) == spans(
-            ids._AWS_ACCOUNT.finditer(text)
-        ), text
+        assert_finds_all(ids._AWS_ACCOUNT, text, starts)
 
 
 def test_the_copyright_segment_ends_where_the_old_split_ended():
@@ -106,22 +110,18 @@ def test_card_numbers_equal_the_scan_with_leading_look_behinds():
     old = re.compile(
         r"(?<![\d\-])(?:\d{4}[ \-]){3}\d{1,4}(?:[ \-]?\d{3})?(?![\d\-])|(?<!\d)\d{13,19}(?!\d)"
     )
-    rng = random.Random(11)
     arabic_indic = "\u0661\u0662\u0663\u0664"  # also digits to `\\d`
     pieces = ["4111", "1111", "123", "9", " ", "-", "a", arabic_indic, "4111111111111111"]
-    for _ in range(3000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+    for text in mixtures(pieces, seed=11, count=3000, most=14):
         assert spans(ids._CARD.finditer(text)) == spans(old.finditer(text)), text
 
 
 def test_command_line_passwords_tried_at_their_words_equal_a_full_scan():
-    rng = random.Random(12)
     pieces = [
         "mysql", "mysqldump", " -u", "\t-u", " root", " -p", "-pS3cret", " --password=", "-pwd ",
         "--pass ", "sshpass -p ", "redis-cli", " -a ", "hunter2", " ", "\n", "x", "PASS", "'",
     ]  # fmt: skip
-    for _ in range(3000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+    for text in mixtures(pieces, seed=12, count=3000, most=14):
         found = {(c.span.start, c.span.end) for c in passwords._cli_passwords(Scan(text))}
         full = {
             m.span("value")
@@ -138,21 +138,17 @@ def test_a_folded_context_word_still_finds_the_phone_in_non_ascii_text():
 
 
 def test_dotted_quads_tried_at_digit_run_starts_equal_a_full_scan():
-    rng = random.Random(9)
     pieces = ["1", "22", "333", "4444", ".", "..", "a", " ", "-", "\u0661", "10.0.0.1"]
-    for _ in range(2000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 16)))
+    for text in mixtures(pieces, seed=9, count=2000, most=16):
         hints = [m.start() for m in ips._IPV4_HINT.finditer(text)]
         starts = ips._digit_run_starts(text, hints)
-        assert spans(matches_at(ips._IPV4, text, starts)) == spans(ips._IPV4.finditer(text))
+        assert_finds_all(ips._IPV4, text, starts)
 
 
 def test_bearer_tokens_tried_before_whitespace_equal_a_full_scan():
-    rng = random.Random(10)
     value = "abcDEF123456789012345xyz"
     pieces = ["token", "Bearer", "TOKEN", "-", " ", "\t", "\n", "\xa0", "x", value, "="]
-    for _ in range(2000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+    for text in mixtures(pieces, seed=10, count=2000, most=12):
         found = {(s.span.start, s.span.end) for s in secrets._bearer_tokens(Scan(text))}
         full = {
             m.span(1)
@@ -187,11 +183,9 @@ def test_attribution_lines_folded_to_lower_case_match_as_the_ignorecase_pattern(
 
 
 def test_name_openers_and_prompts_read_on_lines_with_an_at_sign_equal_a_full_scan():
-    rng = random.Random(13)
     pieces = ["Jo Li ", "<", "(", "[", " ", "mailto:", "jo.li", "@", "x.org>", "\n", "jdoe@"]
     pieces += ["box:~$ ", "\n\n"]
-    for _ in range(2000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+    for text in mixtures(pieces, seed=13, count=2000, most=14):
         scan = Scan(text)
         on_lines = [
             m.span() for s, e in scan.at_lines for m in names._EMAIL_OPENER.finditer(text, s, e)
@@ -207,10 +201,8 @@ def test_name_openers_and_prompts_read_on_lines_with_an_at_sign_equal_a_full_sca
 def test_pattern_gates_answer_as_the_regex_searches_they_replace():
     from annotator.detection import triggers
 
-    rng = random.Random(14)
     pieces = ["+", "1", "23", "(", ")", "(555)", ".", "10.0.0", ":", "fe80", "::", "a", " ", "\n"]
-    for _ in range(3000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 16)))
+    for text in mixtures(pieces, seed=14, count=3000, most=16):
         scan = Scan(text)
         assert scan.has(triggers.PLUS_DIGIT) == bool(ids._PLUS_DIGIT.search(text)), text
         assert scan.has(triggers.AREA_CODE) == bool(ids._AREA_CODE.search(text)), text
@@ -221,16 +213,12 @@ def test_pattern_gates_answer_as_the_regex_searches_they_replace():
 
 
 def test_ipv6_tried_at_colon_pairs_equals_a_full_scan():
-    rng = random.Random(15)
     pieces = [
         ":", "::", "fe80", "2001", "db8", "1", "a", "F", "g", "x", ".", "10.0.0.1", "/", " ",
         "\n", "std", "\u00e9", "\u0661", "_", "dead", "beef",
     ]  # fmt: skip
-    for _ in range(4000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 24)))
-        assert spans(matches_at(ips._IPV6, text, ips._ipv6_starts(text))) == spans(
-            ips._IPV6.finditer(text)
-        ), text
+    for text in mixtures(pieces, seed=15, count=4000, most=24):
+        assert_finds_all(ips._IPV6, text, ips._ipv6_starts(text))
 
 
 def test_phone_regex_led_by_its_first_character_equals_the_look_behind_form():
@@ -254,13 +242,11 @@ def test_phone_regex_led_by_its_first_character_equals_the_look_behind_form():
 
 
 def test_url_userinfo_tried_only_before_the_last_at_sign_equals_a_full_scan():
-    rng = random.Random(17)
     pieces = [
         "postgres://", "http://", "x://", "app", ":", "s3cret", "@", "host", "/", " ", "\n",
         "'", "[::1]", "u", "-", "://", "a@b",
     ]  # fmt: skip
-    for _ in range(4000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 20)))
+    for text in mixtures(pieces, seed=17, count=4000, most=20):
         assert spans(Scan(text).url_userinfo) == spans(URL_USERINFO.finditer(text)), text
 
 
@@ -284,7 +270,6 @@ def reference_person_fields(scan, assignments):
 
 
 def test_person_fields_with_the_license_looked_up_last_equal_the_old_order():
-    rng = random.Random(18)
     pieces = [
         'name = "Ada Lovelace"\n', 'name = "Ada"\n', 'name = "ada"\n', 'name = "MIT"\n',
         '{ name = "John Smith" },\n', 'first_name = "Ann"\n', 'author = "Jane Roe"\n',
@@ -292,8 +277,7 @@ def test_person_fields_with_the_license_looked_up_last_equal_the_old_order():
         "# Licensed under the MIT License\n", "authors = [\n", "]\n", "\n", "x = 1\n",
         "# Written by Jo Li\n", '"""\n', "Copyright (c) ",
     ]  # fmt: skip
-    for _ in range(3000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+    for text in mixtures(pieces, seed=18, count=3000, most=12):
         scan, old_scan = Scan(text), Scan(text)
         new = [
             (c.span.start, c.span.end) for c in names._person_fields(scan, find_assignments(scan))
@@ -303,14 +287,12 @@ def test_person_fields_with_the_license_looked_up_last_equal_the_old_order():
 
 def test_phone_context_spelled_out_matches_where_the_ignorecase_regex_does():
     old = re.compile(r"(?i)phone|\btel\b|tel:|mobile|\bcell|\bfax\b|whatsapp|contact|\bsms")
-    rng = random.Random(19)
     pieces = [
         "phone", "PHONE", "Tel", "tel:", "hotel", "Mobile", "MOB\u0130LE", "mob\u0131le",
         "cell", "excel", "Fax", "faxes", "WhatsApp", "what\u017fapp", "contact", "SMS",
         "\u017fm\u017f", "sms", "x", "_", "1", " ", "\n", ":", "\u00e9", "\u212a", "t", "s", "el",
     ]  # fmt: skip
-    for _ in range(3000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+    for text in mixtures(pieces, seed=19, count=3000, most=10):
         assert bool(ids._PHONE_CONTEXT.search(text)) == bool(old.search(text)), text
         for pos in range(len(text)):
             assert bool(ids._PHONE_CONTEXT.match(text, pos)) == bool(old.match(text, pos)), (
@@ -320,18 +302,14 @@ def test_phone_context_spelled_out_matches_where_the_ignorecase_regex_does():
 
 
 def test_profile_urls_beyond_ascii_tried_at_their_hints_equal_a_full_scan():
-    rng = random.Random(20)
     pieces = [
         "https://", "http\u017f://", "www.", "WWW.", "github.com/", "GITHUB.COM/", "keybase.io/",
         "keybase.\u0131o/", "KEYBASE.\u0130O/", "t.me/", "T.ME/", "huggingface.co/", "gist.",
         "jdoe", "J\u0131m", "\u00e9", "/", " ", "\n", "x", "@", ".", "-",
     ]  # fmt: skip
-    for _ in range(4000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 16)))
+    for text in mixtures(pieces, seed=20, count=4000, most=16):
         starts = usernames._profile_starts(Scan(text))
-        assert spans(matches_at(usernames._PROFILE, text, starts)) == spans(
-            usernames._PROFILE.finditer(text)
-        ), text
+        assert_finds_all(usernames._PROFILE, text, starts)
 
 
 def test_folded_attribution_search_answers_as_the_ignorecase_pattern_on_ascii_lines():
@@ -355,16 +333,12 @@ def test_folded_attribution_search_answers_as_the_ignorecase_pattern_on_ascii_li
 def test_obfuscated_addresses_tried_before_their_at_marks_equal_a_full_scan():
     from annotator.detection import emails
 
-    rng = random.Random(22)
     pieces = [
         "john", "j.doe", "a+b", "x-y", "_", ".", " ", "  ", "\n", "\t", " at ", " AT ", "(at)",
         "[ at ]", "{AT}", "<at>", "at", " dot ", "[dot]", "example", "com", "org", ".com",
         "-", "+", "\u0131", "\u212a", "\u00e9", "1", "data", "x" * 45,
         "a+b at example.com", "x-y [at] example [dot] org",
     ]  # fmt: skip
-    for _ in range(12000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+    for text in mixtures(pieces, seed=22, count=12000, most=10):
         starts = emails._obfuscated_starts(Scan(text))
-        assert spans(matches_at(emails._OBFUSCATED, text, starts)) == spans(
-            emails._OBFUSCATED.finditer(text)
-        ), text
+        assert_finds_all(emails._OBFUSCATED, text, starts)
