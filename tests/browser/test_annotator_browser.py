@@ -120,7 +120,9 @@ def test_keyboard_only_labeling_change_delete_ambiguous_and_submit(live_server, 
     page.keyboard.press("a")
     page.wait_for_selector("mark.cat-AMBIGUOUS")
     assert drafts(assignment)[0]["category"] == "AMBIGUOUS"
-    assert page.evaluate("document.activeElement.dataset.span") == "0"  # focus came back
+    # Focus comes back to the changed span once the swap's handlers ran (waited for, not
+    # read at once: the new markup can be in the page a moment before its focus is set).
+    page.wait_for_function("document.activeElement.dataset.span === '0'", timeout=5000)
     page.keyboard.press("Tab")
     page.keyboard.press("Delete")
     spans = wait_drafts(page, assignment, 1)
