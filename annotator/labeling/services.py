@@ -203,15 +203,20 @@ def assignment_next(
         return _claim(annotator=annotator, project=project)
 
 
-def _lock(assignment: Assignment) -> Assignment:
+def _lock(assignment: Assignment, *, with_policy: bool = False) -> Assignment:
     """Lock the assignment row, reading its task, project and snippet in the same query.
 
     Only the assignment row is locked (`of`): the task row is shared by every annotator
     of the task. One query instead of the three or four lazy loads that followed it.
+    `with_policy`: the project's quality policy too (a submit's rules read it), which
+    `quality.services.rules.policy_for` then takes instead of a query of its own.
     """
+    related = ["task__project", "task__snippet"]
+    if with_policy:
+        related.append("task__project__quality_policy")
     return (
         Assignment.objects.select_for_update(of=("self",))
-        .select_related("task__project", "task__snippet")
+        .select_related(*related)
         .get(pk=assignment.pk)
     )
 
@@ -316,7 +321,7 @@ def assignment_submit(
     out again at any moment, and accepting late work could push a task past its overlap.
     Submitting needs either spans or `no_pii`, never both.
     """
-    locked = _lock(assignment)
+    locked = _lock(assignment, with_policy=True)
     if locked.status == Assignment.Status.SUBMITTED:
         return locked.annotation
     locked = _check_open(locked)
@@ -331,20 +336,12 @@ def assignment_submit(
     Span.objects.bulk_create(Span(annotation=annotation, **asdict(s)) for s in spans)
     locked.status, locked.submitted_at = Assignment.Status.SUBMITTED, timezone.now()
     locked.save(update_fields=["status", "submitted_at", "updated_at"])
-    project = locked.task.project
-    LedgerEntry.objects.create(
-        annotator_id=locked.annotator_id,
-        project=project,
-        assignment=locked,
-        kind=LedgerEntry.Kind.REWARD,
-        amount_cents=project.reward_cents,
-    )
     if locked.task.is_control:  # it scores nothing else: spare its savepoint
         control_answer_record(assignment=locked, annotation=annotation)
     rules_evaluate(assignment=locked)
     # Last: the task row is shared by every annotator of the task, and its lock is held
     # until commit, so the fewer statements after it, the less the others wait.
-    if task_count_submission(task=locked.task):
+    if submission_pay_and_count(assignment=locked):
         enqueue_on_commit(task_aggregate_job, locked.task_id)
     return annotation
 
@@ -358,6 +355,52 @@ UPDATE {_T} SET submitted_count = submitted_count + 1, updated_at = %(now)s,
 WHERE id = %(task)s
 RETURNING status = %(complete)s AND NOT is_control
 """
+
+
+_L = LedgerEntry._meta.db_table
+# The reward's ledger row and the count in one round trip (PostgreSQL runs the INSERT in
+# the WITH clause whatever the UPDATE does); the unique (assignment, kind) key still
+# refuses a second reward.
+_PAY_AND_COUNT_SQL = f"""
+WITH reward AS (
+    INSERT INTO {_L} (created_at, updated_at, annotator_id, project_id, assignment_id, kind,
+                      amount_cents, note, period)
+    VALUES (%(now)s, %(now)s, %(annotator)s, %(project)s, %(assignment)s, %(reward)s,
+            %(amount)s, '', NULL)
+)
+{_COUNT_SQL}"""
+
+
+def submission_pay_and_count(*, assignment: Assignment) -> bool:
+    """Pay the submitted `assignment`'s reward and count its task's slot (one statement).
+
+    The assignment's task and project must be loaded. Returns what task_count_submission
+    does: True when the task is now complete and not a control task. Label and validation
+    submissions alike.
+    """
+    task = assignment.task
+    project = task.project
+    if connection.vendor != "postgresql":  # the demo's SQLite has no INSERT inside WITH
+        LedgerEntry.objects.create(
+            annotator_id=assignment.annotator_id, project=project, assignment=assignment,
+            kind=LedgerEntry.Kind.REWARD, amount_cents=project.reward_cents,
+        )  # fmt: skip
+        return task_count_submission(task=task)
+    params = {
+        "now": timezone.now(),
+        "annotator": assignment.annotator_id,
+        "project": project.pk,
+        "assignment": assignment.pk,
+        "reward": LedgerEntry.Kind.REWARD,
+        "amount": project.reward_cents,
+        "overlap": project.overlap,
+        "complete": Task.Status.COMPLETE,
+        "task": task.pk,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_PAY_AND_COUNT_SQL, params)
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def task_count_submission(*, task: Task) -> bool:

@@ -99,7 +99,15 @@ def assignment_submit(request, assignment_id: int):
             raise Conflict(str(exc)) from exc
         else:
             raise ValidationError({"spans": [str(exc)]}) from exc
-    return Response(s.AnnotationSerializer(annotation).data)
+    return Response(s.AnnotationSerializer(_with_spans(annotation)).data)
+
+
+def _with_spans(annotation: Annotation) -> dict:
+    """The annotation with its spans; a "no PII" answer has none (assignment_submit never
+    stores both), so it spares the query for them."""
+    spans = [] if annotation.no_pii else annotation.spans.all()
+    fields = ("id", "assignment_id", "no_pii", "problem", "created_at")
+    return {**{name: getattr(annotation, name) for name in fields}, "spans": spans}
 
 
 @extend_schema(

@@ -45,8 +45,14 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def policy_for(project: Project) -> QualityPolicy:
-    """The project's quality policy, created with the defaults on first use."""
-    policy, _ = QualityPolicy.objects.get_or_create(project=project)
+    """The project's quality policy, created with the defaults on first use.
+
+    A project read with `select_related("quality_policy")` (the submit's lock does) has it
+    already: no query then.
+    """
+    policy = Project.quality_policy.related.get_cached_value(project, default=None)
+    if policy is None:  # not loaded, or loaded and there is no row yet
+        policy, _ = QualityPolicy.objects.get_or_create(project=project)
     policy.project = project  # spares a query for callers that read policy.project
     return policy
 
@@ -228,8 +234,10 @@ def rules_evaluate(*, assignment: Assignment) -> list[Sanction]:
     policy = policy_for(project)
     checks = [c for c in _checks(assignment, policy) if c[1] != Action.OFF]
     if not checks:
-        return []  # the usual case, before any transaction (savepoint) is opened
-    with transaction.atomic():
+        return []  # the usual case, before any transaction is opened
+    # No savepoint inside the caller's transaction (the submit's, the skip's): nothing
+    # catches an error half-way, so the two round trips of one would buy nothing.
+    with transaction.atomic(savepoint=False):
         return _rules_fire(assignment, project, checks, policy)
 
 

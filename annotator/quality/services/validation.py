@@ -44,7 +44,6 @@ from annotator.projects.models import FinalSpan, Project, Task
 from annotator.projects.services import SpanInput, spans_validate
 from annotator.quality import aggregation
 from annotator.quality.jobs import validation_decide as validation_decide_job
-from annotator.quality.models import LedgerEntry
 from annotator.quality.spans import LabeledSpan
 
 ACCEPT, REJECT = SpanVerdict.Verdict.ACCEPT, SpanVerdict.Verdict.REJECT
@@ -163,14 +162,7 @@ def validation_submit(
     Span.objects.bulk_create(Span(annotation=annotation, **asdict(s)) for s in missed)
     locked.status, locked.submitted_at = Assignment.Status.SUBMITTED, timezone.now()
     locked.save(update_fields=["status", "submitted_at", "updated_at"])
-    LedgerEntry.objects.create(
-        annotator_id=locked.annotator_id,
-        project=task.project,
-        assignment=locked,
-        kind=LedgerEntry.Kind.REWARD,
-        amount_cents=task.project.reward_cents,
-    )
-    if labeling_services.task_count_submission(task=task):
+    if labeling_services.submission_pay_and_count(assignment=locked):
         enqueue_on_commit(validation_decide_job, task.pk)
     return annotation
 
