@@ -82,6 +82,9 @@ def projects_for_preview(user) -> QuerySet[Project]:
     ).order_by("name", "pk")
 
 
+_UNKNOWN = object()
+
+
 def assignments_for_annotator(user) -> QuerySet[Assignment]:
     # Not the whole file's content: every labeling request goes through here, and the
     # pages and the API only show the snippet's text and the file's path and language.
@@ -98,18 +101,33 @@ def assignment_rows_for_annotator(user) -> QuerySet[Assignment]:
     return Assignment.objects.filter(annotator=user)
 
 
+def _live() -> Q:
+    return Q(status=Assignment.Status.IN_PROGRESS, lease_expires_at__gt=timezone.now())
+
+
+def with_live_assignment(*, annotator, projects: QuerySet[Project]) -> QuerySet[Project]:
+    """`projects`, each annotated `live_assignment_id`: the id of what `assignment_live`
+    would return at the time of the query, or None.
+
+    For a hot path (the API's next task), used at once: most calls hold no assignment,
+    and the project's own query then tells so instead of a lookup of its own.
+    """
+    live = Assignment.objects.filter(_live(), annotator=annotator, task__project=OuterRef("pk"))
+    first = live.order_by("-lease_expires_at").values("pk")[:1]
+    return projects.annotate(live_assignment_id=Subquery(first))
+
+
 def assignment_live(*, annotator, project: Project) -> Assignment | None:
-    """The annotator's in-progress assignment in the project whose lease still runs."""
-    return (
-        assignments_for_annotator(annotator)
-        .filter(
-            task__project=project,
-            status=Assignment.Status.IN_PROGRESS,
-            lease_expires_at__gt=timezone.now(),
-        )
-        .order_by("-lease_expires_at")
-        .first()
-    )
+    """The annotator's in-progress assignment in the project whose lease still runs.
+
+    No query for a project from `with_live_assignment` that found none.
+    """
+    known = getattr(project, "live_assignment_id", _UNKNOWN)
+    if known is None:
+        return None
+    live = assignments_for_annotator(annotator).filter(_live())
+    live = live.filter(task__project=project) if known is _UNKNOWN else live.filter(pk=known)
+    return live.order_by("-lease_expires_at").first()
 
 
 def category_choices(project: Project) -> list[CategoryChoice]:

@@ -40,8 +40,11 @@ def assignment_next(request, project_id: int):
     if request.user.is_requester:
         raise PermissionDenied("Requesters do not take tasks; use an annotator account.")
     active = Project.objects.filter(status=Project.Status.ACTIVE)
-    # The project and the access check in one query (the reasons only on refusal).
-    project = get_object_or_404(with_access(annotator=request.user, projects=active), pk=project_id)
+    # The project, the access check and the live assignment's id in one query (the
+    # reasons only on refusal, the assignment only when there is one).
+    projects = with_access(annotator=request.user, projects=active)
+    projects = labeling_selectors.with_live_assignment(annotator=request.user, projects=projects)
+    project = get_object_or_404(projects, pk=project_id)
     # The same rules, and the same words, as the labeling page's "no work" screen.
     decision = access_decision(annotator=request.user, project=project)
     if not decision.allowed:
