@@ -274,7 +274,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # --- REST framework ---------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "annotator.api.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -294,6 +294,9 @@ REST_FRAMEWORK = {
         "auth": env_str("API_THROTTLE_AUTH", "10/minute"),  # password guesses per client
     },
 }
+# How long an API token's lookup may be served from the cache; deleting the token or
+# saving its user drops it at once (annotator/api/authentication.py). 0: no caching.
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 60)
 SPECTACULAR_SETTINGS = {
     "TITLE": "annotator API",
     "DESCRIPTION": (
