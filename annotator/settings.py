@@ -285,8 +285,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "annotator.api.errors.exception_handler",
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's rates and 429s in one Redis round trip each (annotator/api/throttles.py)
+        "annotator.api.throttles.AnonThrottle",
+        "annotator.api.throttles.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),

@@ -5,12 +5,11 @@ from rest_framework.decorators import api_view, permission_classes, throttle_cla
 from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 
 from annotator.api import serializers as s
 from annotator.api import services
 from annotator.api.schema import with_errors
-from annotator.api.throttles import PasswordThrottle
+from annotator.api.throttles import PasswordThrottle, UserThrottle
 
 
 @extend_schema(
@@ -28,7 +27,7 @@ from annotator.api.throttles import PasswordThrottle
 )
 @api_view(["POST", "DELETE"])
 @permission_classes([AllowAny])
-@throttle_classes([PasswordThrottle, UserRateThrottle])
+@throttle_classes([PasswordThrottle, UserThrottle])
 def token(request):
     if request.method == "DELETE":
         if not request.user.is_authenticated:
