@@ -4,6 +4,8 @@
 no database, no network, safe to run in worker processes.
 """
 
+from functools import lru_cache
+
 from annotator.detection import emails, ids, ips, names, passwords, secrets, usernames
 from annotator.detection.assignments import find_assignments
 from annotator.detection.context import Scan
@@ -16,7 +18,7 @@ def detect(text: str) -> list[DetectedSpan]:
     if not text:
         return []
     scan = Scan(text)
-    assignments = find_assignments(scan)
+    assignments = find_assignments(scan, _taken_by_a_rule)
     candidates: list[Candidate] = []
     candidates += secrets.find(scan, assignments)
     candidates += passwords.find(scan, assignments)
@@ -26,6 +28,19 @@ def detect(text: str) -> list[DetectedSpan]:
     candidates += ids.find(scan, assignments)
     candidates += names.find(scan, assignments)
     return resolve(candidates)
+
+
+@lru_cache(maxsize=4096)
+def _taken_by_a_rule(words: tuple[str, ...]) -> bool:
+    """Whether some rule can take the value of a name made of `words`: each rule below
+    checks the same function first and turns down every other assignment."""
+    return (
+        secrets.is_key_name(words)
+        or passwords.is_password_name(words)
+        or usernames.is_user_name(words)
+        or ids.is_id_name(words)
+        or names.is_person_field(words)
+    )
 
 
 def resolve(candidates: list[Candidate]) -> list[DetectedSpan]:

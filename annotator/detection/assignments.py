@@ -7,7 +7,9 @@ XML elements, setter calls and `("name", "value")` pairs.
 """
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from functools import lru_cache
+from typing import NamedTuple
 
 from annotator.detection.context import Scan
 from annotator.detection.triggers import KEYWORDS
@@ -38,8 +40,9 @@ _CALL_NAMES = frozenset({"password", "passwd", "token", "apikey", "api_key", "se
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
-@dataclass(frozen=True, slots=True)
-class Assignment:
+class Assignment(NamedTuple):
+    # A named tuple, not a frozen dataclass: tens of thousands are built per MB of code,
+    # and a frozen dataclass sets each field through object.__setattr__.
     name: str
     words: tuple[str, ...]  # the name split into lower-case words: api_key -> (api, key)
     name_start: int
@@ -55,12 +58,19 @@ class Assignment:
     spaced: bool = False
 
 
+@lru_cache(maxsize=4096)  # the same few names (`name`, `key`, `token`) come back all the time
 def name_words(name: str) -> tuple[str, ...]:
     return tuple(map(str.lower, _WORDS.findall(name)))
 
 
-def find_assignments(scan: Scan) -> list[Assignment]:
-    """Parse every identifier that contains a keyword, once, in text order."""
+def find_assignments(
+    scan: Scan, wanted: Callable[[tuple[str, ...]], bool] | None = None
+) -> list[Assignment]:
+    """Parse every identifier that contains a keyword, once, in text order.
+
+    `wanted`, if given, tells from a name's words whether any rule could take its value:
+    the others are not parsed (about half of them in real code: `key`, `filename`).
+    """
     text, out = scan.text, []
     positions = scan.hits.positions
     hits: list[int] = []
@@ -90,19 +100,22 @@ def find_assignments(scan: Scan) -> list[Assignment]:
         # keyword hits are calls and arguments, turned down here without a parse.
         if follows in "(," and not _separator_fits(text, start, end, follows):
             continue
-        found = _parse_value(scan, start, end)
+        found = _parse_value(scan, start, end, wanted)
         if found is not None:
             out.append(found)
     return out
 
 
-def _parse_value(scan: Scan, name_start: int, name_end: int) -> Assignment | None:
+def _parse_value(scan: Scan, name_start: int, name_end: int, wanted) -> Assignment | None:
     text = scan.text
-    sep = _SEPARATOR.match(text, name_end)
-    if sep is None or not _separator_fits(text, name_start, name_end, sep.group("sep")):
-        return None
     name = text[name_start:name_end].lstrip("$@-").rsplit("->", 1)[-1]
     if not name:
+        return None
+    words = name_words(name)
+    if wanted is not None and not wanted(words):
+        return None
+    sep = _SEPARATOR.match(text, name_end)
+    if sep is None or not _separator_fits(text, name_start, name_end, sep.group("sep")):
         return None
     pos = sep.end()
     quoted = _QUOTED.match(text, pos)
@@ -127,7 +140,7 @@ def _parse_value(scan: Scan, name_start: int, name_end: int) -> Assignment | Non
     )
     return Assignment(
         name=name,
-        words=name_words(name),
+        words=words,
         name_start=name_start,
         value=value,
         start=start,

@@ -7,7 +7,7 @@ the leading header and the line lookups are computed once.
 import re
 from bisect import bisect_left
 
-from annotator.detection.triggers import Hits, literal_set, matches_at
+from annotator.detection.triggers import Hits, matches_at
 from annotator.detection.types import LICENSE, PLACEHOLDER, REAL
 
 URL_USERINFO = re.compile(
@@ -17,7 +17,8 @@ URL_USERINFO = re.compile(
 _HEADER_SCAN_CHARS = 20_000
 _NEWLINE = re.compile("\n")
 _SHORT_LINE = 2_000
-_ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+# The characters beyond ASCII that IGNORECASE matches to an ASCII letter (i, s, k).
+_ASCII_FOLDS = re.compile("[\u0130\u0131\u017f\u212a]")
 _LINE_COMMENT = re.compile(r"[ \t]*(?:#|//|--|;|%|\*|REM\b)")
 _BLOCK_OPEN = re.compile(r"[ \t]*(/\*|<!--|\"\"\"|'''|=begin|\{-|\(\*)")
 _BLOCK_CLOSE = {"/*": "*/", "<!--": "-->", '"""': '"""', "'''": "'''", "=begin": "=end"}
@@ -142,7 +143,8 @@ class Scan:
         return self.hits.cased_positions(self.text, exacts)
 
     def has_any(self, literals: tuple[str, ...]) -> bool:
-        return not literal_set(literals).isdisjoint(self._found)
+        # Each literal looked up in the dict (hashes of str are cached), no set built.
+        return not self._found.keys().isdisjoint(literals)
 
     def has_any_cased(self, exacts: tuple[str, ...]) -> bool:
         return self.hits.has_any_cased(self.text, exacts)
@@ -217,16 +219,21 @@ class Scan:
     def line_matches(self, pattern: re.Pattern, pos: int, folded=None) -> bool:
         """`pattern.search(line)` for the line holding `pos`, computed once per line.
 
-        `folded`, for an IGNORECASE `pattern` with lower-case letters only, answers its
-        `search` as the pattern without the flag would: on an ASCII line it searches the
-        lower-cased line, with the same answer at a fraction of the cost.
+        `folded`, for a `pattern` that reads its ASCII letters in either case (with
+        IGNORECASE, or spelled out as it reads them: `[pP]`), is that pattern in lower
+        case: it searches the lower-cased line, with the same answer at a fraction of
+        the cost. Lower-casing keeps every
+        character a word character, a blank or a digit as it was, and only four
+        characters beyond ASCII match an ASCII letter under IGNORECASE (dotted and
+        dotless i, long s, Kelvin sign; both checked over all of Unicode in the tests),
+        so a line holding one of those four is searched with the pattern as written.
         """
         start, end = self.line_at(pos)
         key = (pattern, start)
         found = self._line_cache.get(key)
         if found is None:
             line = self.text[start:end]
-            if folded is not None and line.isascii():
+            if folded is not None and (line.isascii() or not _ASCII_FOLDS.search(line)):
                 # A slice, not pos/endpos: `^` matches at a slice's start only.
                 found = bool(folded.search(self.lower[start:end]))
             else:
@@ -271,7 +278,9 @@ def run_start(text: str, end: int, low: int, allowed: frozenset[str] | None) -> 
 
 
 def _ascii_lower(text: str) -> str:
-    return text.translate(_ASCII_LOWER)
+    """`text` with its ASCII letters lower-cased and nothing else changed. In UTF-8 every
+    byte of a non-ASCII character is over 127, which `bytes.lower` leaves alone."""
+    return text.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass")
 
 
 def license_header_end(text: str) -> int:

@@ -3,7 +3,7 @@
 import re
 
 from annotator.detection.context import Scan, placeholder_domain, run_start
-from annotator.detection.triggers import matches_at
+from annotator.detection.triggers import AT_MARK, matches_at
 from annotator.detection.types import EMAIL, Candidate, DetectedSpan
 
 PRIORITY = 70
@@ -86,10 +86,17 @@ def find(scan: Scan) -> list[Candidate]:
     found: list[Candidate] = []
     if scan.has("@"):
         found.extend(_plain(scan))
-    lower = scan.lower
-    if scan.has("dot") and "at" in lower and _OBFUSCATION_MARK.search(lower):
+    if scan.has("dot") and _has_obfuscation_mark(scan):
         found.extend(_obfuscated(scan))
     return found
+
+
+def _has_obfuscation_mark(scan: Scan) -> bool:
+    """`_OBFUSCATION_MARK.search(scan.lower)`: in ASCII text the trigger pass has
+    answered it; beyond ASCII, Python's `\\s` also reads Unicode blanks."""
+    if scan.text.isascii():
+        return scan.has(AT_MARK)
+    return "at" in scan.lower and bool(_OBFUSCATION_MARK.search(scan.lower))
 
 
 def _plain(scan: Scan) -> list[Candidate]:

@@ -44,6 +44,11 @@ _PHONE_CONTEXT = re.compile(
     "|(?<=[sS\u017f])(?<!\\w.)[mM][sS\u017f]"
     ")"
 )
+# The same for a lower-cased line without those four letters (`Scan.line_matches`).
+_PHONE_CONTEXT_FOLDED = re.compile(
+    r"[ptmcfws](?:(?<=p)hone|(?<=t)(?:el:|(?<!\w.)el\b)|(?<=m)obile"
+    r"|(?<=c)(?:(?<!\w.)ell|ontact)|(?<=f)(?<!\w.)ax\b|(?<=w)hatsapp|(?<=s)(?<!\w.)ms)"
+)
 _PHONE_WORDS = ("phone", "tel", "mobile", "cell", "fax", "whatsapp", "sms", "contact")
 _CARD_WORDS = ("card", "visa", "credit", "amex")
 _CUSTOMER_PREFIXES = ("cus_", "acct_", "sub_", "cs_", "ba_")
@@ -126,19 +131,23 @@ def _phones(scan: Scan, plus: re.Pattern, area: re.Pattern):
         words = scan.lines_at(positions)
     else:
         words = scan.lines_at(positions)
-        words = [line for line in words if scan.line_matches(_PHONE_CONTEXT, line[0])]
+        words = [line for line in words if _phone_context(scan, line[0])]
     hints = [m.start() for m in plus.finditer(text)]
     hints += [m.start() for m in area.finditer(text)]
     lines = sorted({*words, *scan.lines_at(hints)})
     for m in (m for start, end in lines for m in _PHONE.finditer(text, start, end)):
         literal = m.group()
-        digits = sum(c.isdigit() for c in literal)
+        digits = sum(map(str.isdigit, literal))
         if not 7 <= digits <= 15 or _looks_like_date_or_version(literal):
             continue
-        in_context = scan.line_matches(_PHONE_CONTEXT, m.start())
+        in_context = _phone_context(scan, m.start())
         formatted = literal.startswith("+") or re.fullmatch(r"\(\d{3}\) ?\d{3}-\d{4}", literal)
         if in_context or (formatted and digits >= 10 and " " in literal + "-"):
             yield _span(m.start(), m.end(), PRIORITY, 0.7 if in_context else 0.5)
+
+
+def _phone_context(scan: Scan, pos: int) -> bool:
+    return scan.line_matches(_PHONE_CONTEXT, pos, _PHONE_CONTEXT_FOLDED)
 
 
 def _looks_like_date_or_version(literal: str) -> bool:
@@ -163,13 +172,18 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+def is_id_name(words: tuple[str, ...]) -> bool:
+    """A name whose value this rule can take as an ID (`client_id`, `account_number`)."""
+    if _PAIR_WORDS.isdisjoint(words):
+        return False
+    return any(_has_pair(words, pair) for pair in _CLIENT_WORDS + _ACCOUNT_WORDS)
+
+
 def _is_id_assignment(a: Assignment) -> bool:
     words = a.words
     if not (a.quoted or a.config_line) or not 6 <= len(a.value) <= 128:
         return False
-    if _PAIR_WORDS.isdisjoint(words):
-        return False
-    if not any(_has_pair(words, pair) for pair in _CLIENT_WORDS + _ACCOUNT_WORDS):
+    if not is_id_name(words):
         return False
     value = a.value
     if values.unusable(value) or values.looks_like_code(value, strict=False) or " " in value:

@@ -340,12 +340,10 @@ def _is_person(name: str, single_ok: bool) -> bool:
 
 def _person_fields(scan: Scan, assignments: list[Assignment]):
     for a in assignments:
-        if not a.quoted or not 2 <= len(a.value) <= 60 or values.is_template(a.value):
+        if not a.quoted or not 2 <= len(a.value) <= 60:
             continue
-        named = not _FIELD_WORDS.isdisjoint(a.words)
-        explicit = named and any(all(w in a.words for w in pair) for pair in _PERSON_FIELDS)
-        generic = a.words[-1:] == ("name",) or a.words[-1:] in (("author",), ("owner",))
-        if not (explicit or generic):
+        explicit = _explicit_person_field(a.words)
+        if not (explicit or _generic_person_field(a.words)) or values.is_template(a.value):
             continue
         if not explicit and a.words == ("name",):
             # Explicit in a license (pyproject `authors` entries). Looked up only for a
@@ -358,6 +356,20 @@ def _person_fields(scan: Scan, assignments: list[Assignment]):
             continue
         if _is_person(a.value, single_ok=explicit) and _NAME_RUN.fullmatch(a.value):
             yield _make(scan, a.start, a.end, score=0.6)
+
+
+def is_person_field(words: tuple[str, ...]) -> bool:
+    """A name whose value this rule can take as a person's (`author_name`, `owner`)."""
+    return _explicit_person_field(words) or _generic_person_field(words)
+
+
+def _explicit_person_field(words: tuple[str, ...]) -> bool:
+    named = not _FIELD_WORDS.isdisjoint(words)
+    return named and any(all(w in words for w in pair) for pair in _PERSON_FIELDS)
+
+
+def _generic_person_field(words: tuple[str, ...]) -> bool:
+    return words[-1:] == ("name",) or words[-1:] in (("author",), ("owner",))
 
 
 def _make(scan: Scan, start: int, end: int, score: float = 0.75) -> Candidate:

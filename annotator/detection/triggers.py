@@ -53,11 +53,16 @@ LITERALS = tuple(dict.fromkeys((*KEYWORDS, *(h.lower() for h in TOKEN_HINTS), *G
 # `re.search(pattern, lower)`; elsewhere a digit class misses non-ASCII digits (`\d`
 # has them), and only IPV6_RUN, made of ASCII classes only, is exact for every text.
 PLUS_DIGIT, AREA_CODE, IPV4_RUN, IPV6_RUN = "<+digit>", "<(ddd)>", "<ipv4 run>", "<ipv6 run>"
+AT_MARK = "<at mark>"
+_BLANK = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"  # what Python's `\s` matches below 128
 PATTERNS = {
     PLUS_DIGIT: r"\+[0-9]",
     AREA_CODE: r"\([0-9]{3}\)",
     IPV4_RUN: r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
     IPV6_RUN: r":[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:",
+    # emails._OBFUSCATION_MARK, with `\s` spelled out as Python reads it in ASCII text
+    # (Hyperscan's `\s` leaves out \x1c-\x1f).
+    AT_MARK: r"[\[({<]{s}*at{s}*[\])}>]|{s}at{s}".replace("{s}", _BLANK),
 }
 
 
@@ -141,11 +146,6 @@ def matches_at(pattern: re.Pattern, string: str, starts: Iterable[int]) -> Itera
         if m is not None:
             last_end = max(m.end(), start + 1)
             yield m
-
-
-@cache
-def literal_set(literals: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(literals)
 
 
 @cache

@@ -519,6 +519,12 @@ def _mentions(scan: Scan):
         user = m.group("user")
         if user.lower() in _DOC_TAGS or _code_symbol(user):
             continue
+        # Only blanks before it on its line (a decorator, an annotation): no comment
+        # marker can end before it. Looked back a short way only.
+        low = max(0, m.start() - 200)
+        newline = text.rfind("\n", low, m.start())
+        if (newline != -1 or not low) and not text[newline + 1 : m.start()].strip():
+            continue
         line_start, line_end = scan.line_at(m.start())
         if line_start not in comment_ends:
             marker = _COMMENT_BEFORE.search(text, line_start, line_end)
@@ -544,11 +550,16 @@ def _url_users(scan: Scan):
             yield make(scan, m.start("user"), m.end("user"), score=0.5)
 
 
-def _is_user_assignment(a: Assignment) -> bool:
-    if not a.words or a.words[-1] in _NOT_USER_LAST or not _USER_WORDS.intersection(a.words):
+def is_user_name(words: tuple[str, ...]) -> bool:
+    """A name whose value this rule can take as a username (`db_user`, `login`)."""
+    if not words or words[-1] in _NOT_USER_LAST or not _USER_WORDS.intersection(words):
         return False
-    if "author" in a.words or "owner" in a.words:
-        return False  # names module handles authors (a name or a handle)
+    return "author" not in words and "owner" not in words  # names handles authors
+
+
+def _is_user_assignment(a: Assignment) -> bool:
+    if not is_user_name(a.words):
+        return False
     if len(a.value) > 40 or not re.fullmatch(r"@?[A-Za-z][\w.\-]{1,39}", a.value):
         return False
     if _HEX_ID.fullmatch(a.value):

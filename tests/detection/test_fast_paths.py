@@ -212,6 +212,24 @@ def test_pattern_gates_answer_as_the_regex_searches_they_replace():
         assert Scan(upper).has(triggers.IPV6_RUN) == bool(ips._IPV6_HINT.search(upper)), upper
 
 
+def test_the_at_mark_gate_answers_as_the_obfuscation_mark_search():
+    from annotator.detection import emails, triggers
+
+    pieces = [
+        "at", "AT", "dot", " ", "\t", "\n", "\x1c", "\x1f", "\x7f", "[", "]", "(", ")", "{",
+        "}", "<", ">", "a", "t", "x", "\u00a0", "\u2003", "\u00e9",
+    ]  # fmt: skip
+    checked = 0
+    for text in mixtures(pieces, seed=24, count=6000, most=8):
+        scan = Scan(text)
+        expected = bool(emails._OBFUSCATION_MARK.search(scan.lower))
+        assert emails._has_obfuscation_mark(scan) == expected, text
+        if text.isascii():
+            assert scan.has(triggers.AT_MARK) == expected, text
+            checked += expected
+    assert checked > 50  # texts that hold a mark, the rest do not
+
+
 def test_ipv6_tried_at_colon_pairs_equals_a_full_scan():
     pieces = [
         ":", "::", "fe80", "2001", "db8", "1", "a", "F", "g", "x", ".", "10.0.0.1", "/", " ",
@@ -328,6 +346,121 @@ def test_folded_attribution_search_answers_as_the_ignorecase_pattern_on_ascii_li
         line = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 4))).lower()
         expected = bool(context._ATTRIBUTION_LINE.search(line))
         assert context._ATTRIBUTION_LINE_FOLDED.search(line) == expected, line
+
+
+def test_only_four_characters_beyond_ascii_match_an_ascii_letter_under_ignorecase():
+    from annotator.detection import context
+
+    letter = re.compile("(?i)[a-z]")
+    beyond = [chr(c) for c in range(0x80, 0x110000) if letter.fullmatch(chr(c))]
+    assert [bool(context._ASCII_FOLDS.fullmatch(ch)) for ch in beyond] == [True] * 4
+
+
+def test_ascii_lower_changes_ascii_capitals_only():
+    from annotator.detection import context
+
+    pieces = ["ABC", "xyz", "\u0130", "\u00c9", "\u212a", "\ud800", "\U0001f600", "Z@[", "`{"]
+    for text in mixtures(pieces, seed=27, count=2000, most=8):
+        expected = "".join(ch.lower() if "A" <= ch <= "Z" else ch for ch in text)
+        assert context._ascii_lower(text) == expected, text
+    scan = Scan("\u0130STANBUL Phone")  # str.lower() would make the first letter two
+    assert scan.lower == "\u0130stanbul phone"
+
+
+def test_lower_casing_keeps_word_blank_and_digit_characters_as_they_were():
+    classes = [re.compile(r"\w"), re.compile(r"\s"), re.compile(r"\d")]
+    changed = []
+    for code in range(0x80, 0x110000):
+        ch = chr(code)
+        lower = ch.lower()
+        if len(lower) != 1 or lower == ch:
+            continue  # a longer lower case changes the length: Scan lowers ASCII only then
+        if [bool(c.match(ch)) for c in classes] != [bool(c.match(lower)) for c in classes]:
+            changed.append(ch)
+        if lower.isascii() and ch != "\u212a":  # the Kelvin sign: IGNORECASE reads it as k
+            changed.append(ch)
+    assert changed == []
+
+
+def test_attribution_lines_beyond_ascii_answer_as_the_ignorecase_pattern():
+    from annotator.detection import context
+
+    pieces = [
+        "Copyright", "(C) 2019", "@Author", "__author__", "Author_Email", "maintainers",
+        "written by", "Signed-Off-By", " -- ", "<", ">", "j@x.org", "2024-01-31", " ", ":",
+        "=", "\u00e9", "\u00c9", "\u00df", "\u00a9", "\u0416", "\u0131", "\u0130",
+        "\u017f", "\u212a", "Ko\u0308nig", "x", "_", "a", "\t", "wr\u0131tten by",
+        "\u017figned-off-by:", "@AUTHOR\u017f",
+    ]  # fmt: skip
+    checked = 0
+    for line in mixtures(pieces, seed=23, count=6000, most=6):
+        if line.isascii():
+            continue
+        scan = Scan("x = 1\n" + line + "\ny = 2\n")
+        expected = bool(context._ATTRIBUTION_LINE.search(line))
+        found = scan.line_matches(context._ATTRIBUTION_LINE, 6, context._ATTRIBUTION_LINE_FOLDED)
+        assert found == expected, line
+        checked += 1
+    assert checked > 3000
+
+
+def test_phone_context_on_lower_cased_lines_answers_as_the_pattern_as_written():
+    pieces = [
+        "phone", "Phone", "PHONE", "tel", "Tel:", "TEL", "mobile", "MOB\u0130LE", "mob\u0131le",
+        "cell", "Cellular", "contact", "fax", "FAX", "whatsapp", "WhatsApp", "whats\u017fapp",
+        "sms", "SMS", "\u017fms", "x", "_", "1", " ", ".", ":", "\u00e9", "\u00c9", "\u212a",
+        "\u0416", "hotel", "excell",
+    ]  # fmt: skip
+    for line in mixtures(pieces, seed=25, count=8000, most=5):
+        scan = Scan("x = 1\n" + line + "\ny = 2\n")
+        expected = bool(ids._PHONE_CONTEXT.search(line))
+        assert ids._phone_context(scan, 6) == expected, line
+
+
+def test_a_mention_with_only_blanks_before_it_on_its_line_has_no_comment_marker_before_it():
+    pieces = [
+        "@jdoe", "@Override", "  ", "\t", "\n", "\u00a0", "\u2003", "#", "# ", "//", "/*",
+        "*/", "* ", "--", "-- ", ";", "<!--", "x", ":", "{",
+    ]  # fmt: skip
+    checked = 0
+    for text in mixtures(pieces, seed=26, count=6000, most=8):
+        for m in usernames._MENTION.finditer(text):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            if text[line_start : m.start()].strip():
+                continue
+            line_end = len(text) if text.find("\n", m.start()) == -1 else text.find("\n", m.start())
+            marker = usernames._COMMENT_BEFORE.search(text, line_start, line_end)
+            assert marker is None or marker.end() > m.start(), text
+            checked += 1
+    assert checked > 300
+
+
+@pytest.mark.parametrize("seed", [28, 29])
+def test_assignments_no_rule_can_take_change_no_rule_s_answer(seed):
+    from annotator.detection import _taken_by_a_rule, emails
+
+    names_ = [
+        "password", "db_pass", "api_key", "result_key", "key", "secret_token", "next_token",
+        "client_id", "owner_id", "account_number", "aws_account", "username", "user", "login",
+        "author", "author_name", "name", "filename", "first_name", "owner", "keywords", "AUTH",
+    ]  # fmt: skip
+    values_ = [
+        '"hunter2!x"', "'Jane Roe'", '"jdoe"', '"AKIAIOSFODNN7EXAMPLE"', "12345678", '"4f9a1c"',
+        "os.environ['X']", '"x"', "None", '"sk_live_4eC39HqLyjWDarjtT1zdp7dc"', '"Maria Garcia"',
+    ]  # fmt: skip
+    separators = [" = ", ": ", "=", "(", ", ", ">"]
+    lines = [f"{n}{sep}{v}" for n in names_ for sep in separators for v in values_]
+    pieces = [*lines, *names_, *values_, "\n", "\n", "  ", "# ", "<", "self.", '"', ")"]
+    rules = (secrets, passwords, usernames, ids, names)
+    taken = 0
+    for text in mixtures(pieces, seed=seed, count=1500, most=12):
+        scan = Scan(text)
+        every, wanted = find_assignments(scan), find_assignments(scan, _taken_by_a_rule)
+        taken += len(wanted)
+        for rule in rules:
+            assert rule.find(scan, every) == rule.find(scan, wanted), (rule.__name__, text)
+        assert emails.find(scan) is not None
+    assert taken > 1500
 
 
 def test_obfuscated_addresses_tried_before_their_at_marks_equal_a_full_scan():
