@@ -3,7 +3,7 @@ is enqueued by the sweep once Redis is back, and runs; nothing submitted is lost
 
 import pytest
 import redis
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 
 from annotator.core import progress
@@ -144,3 +144,20 @@ def test_the_sweep_enqueues_every_kind_of_pending_watched_job(settings, requeste
         "export_build",
     ]
     broker.delete("celery")
+
+
+def test_the_shared_redis_client_fails_open_and_reconnects_after_a_restart(settings):
+    """The cache keeps one `redis.Redis` per pool (core.cache): a restart must not strand it."""
+    server = Redis().start()
+    try:
+        redis_at(settings, server.url)
+        cache.set("reused", 1)
+        client = caches["default"]._cache.get_client(write=True)
+        server.stop()
+        assert cache.get("reused", "missed") == "missed"  # fails open meanwhile
+        server.start()  # same port, empty
+        cache.set("reused", 2)
+        assert cache.get("reused") == 2
+        assert caches["default"]._cache.get_client() is client  # the same one throughout
+    finally:
+        server.stop()
