@@ -323,7 +323,8 @@ def test_profile_urls_beyond_ascii_tried_at_their_hints_equal_a_full_scan():
     pieces = [
         "https://", "http\u017f://", "www.", "WWW.", "github.com/", "GITHUB.COM/", "keybase.io/",
         "keybase.\u0131o/", "KEYBASE.\u0130O/", "t.me/", "T.ME/", "huggingface.co/", "gist.",
-        "jdoe", "J\u0131m", "\u00e9", "/", " ", "\n", "x", "@", ".", "-",
+        "jdoe", "J\u0131m", "\u00e9", "/", " ", "\n", "x", "@", ".", "-", "\u0130nstagram.com/",
+        "\u212aeybase.io/", "Medium.com/@",
     ]  # fmt: skip
     for text in mixtures(pieces, seed=20, count=4000, most=16):
         starts = usernames._profile_starts(Scan(text))
