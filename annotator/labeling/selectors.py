@@ -4,7 +4,9 @@ from bisect import bisect_right
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db import connection
+from django.db.models import BigIntegerField, Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -112,9 +114,22 @@ def with_live_assignment(*, annotator, projects: QuerySet[Project]) -> QuerySet[
     For a hot path (the API's next task), used at once: most calls hold no assignment,
     and the project's own query then tells so instead of a lookup of its own.
     """
-    live = Assignment.objects.filter(_live(), annotator=annotator, task__project=OuterRef("pk"))
-    first = live.order_by("-lease_expires_at").values("pk")[:1]
-    return projects.annotate(live_assignment_id=Subquery(first))
+    # In SQL: built from the ORM, this subquery cost more CPU than the lookup it spares.
+    quote = connection.ops.quote_name
+    a, t = quote(Assignment._meta.db_table), quote(Task._meta.db_table)
+    live = RawSQL(
+        f"""(SELECT a."id" FROM {a} a JOIN {t} t ON t."id" = a."task_id"
+            WHERE a."annotator_id" = %s AND t."project_id" = {quote(Project._meta.db_table)}."id"
+              AND a."status" = %s AND a."lease_expires_at" > %s
+            ORDER BY a."lease_expires_at" DESC LIMIT 1)""",
+        [
+            annotator.pk,
+            Assignment.Status.IN_PROGRESS,
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+        ],
+        output_field=BigIntegerField(),
+    )
+    return projects.annotate(live_assignment_id=live)
 
 
 def assignment_live(*, annotator, project: Project) -> Assignment | None:

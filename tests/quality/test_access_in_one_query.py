@@ -5,7 +5,12 @@ from django.utils import timezone
 
 from annotator.projects.models import Project
 from annotator.quality.models import Action, Sanction
-from annotator.quality.services.access import access_decision, project_access, with_access
+from annotator.quality.services.access import (
+    access_decision,
+    accessible_projects,
+    project_access,
+    with_access,
+)
 from annotator.quality.services.rules import sanction_impose, sanction_lift
 from tests.labeling.conftest import make_task
 
@@ -58,6 +63,8 @@ def test_the_one_query_check_agrees_with_project_access(alice, bob, strict, requ
     assert access_decision(annotator=user, project=strict) == expected
     annotated = with_access(annotator=user, projects=Project.objects.all()).get(pk=strict.pk)
     assert access_decision(annotator=user, project=annotated) == expected
+    listed = accessible_projects(annotator=user, projects=Project.objects.all())
+    assert listed.filter(pk=strict.pk).exists() is expected.allowed
 
 
 def test_an_allowed_decision_costs_one_query(alice, strict, django_assert_num_queries):

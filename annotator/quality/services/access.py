@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -159,7 +159,7 @@ def project_access(*, annotator, project: Project) -> AccessDecision:
     return AccessDecision(allowed=not reasons, reasons=reasons)
 
 
-def _skills_suffice(annotator) -> RawSQL:
+def _skills_suffice_sql(annotator) -> tuple[str, list]:
     """SQL: each of the project's categories has a skill >= min_skill and no opt-out."""
     project = connection.ops.quote_name(Project._meta.db_table)
     skill = connection.ops.quote_name(Skill._meta.db_table)
@@ -171,30 +171,42 @@ def _skills_suffice(annotator) -> RawSQL:
     else:
         needed = f'json_each({project}."categories") AS needed'
         category = "needed.value"
-    return RawSQL(
-        f"""NOT EXISTS (
+    sql = f"""NOT EXISTS (
             SELECT 1 FROM {needed}
             LEFT JOIN {skill} s ON s."annotator_id" = %s AND s."category" = {category}
             WHERE COALESCE(s."opted_out", false)
                OR COALESCE(s."value", 0) < {project}."min_skill"
-        )""",
-        (annotator.pk,),
-        output_field=BooleanField(),
-    )
+        )"""
+    return sql, [annotator.pk]
+
+
+def _access_allowed(annotator) -> RawSQL:
+    """SQL: what `project_access` decides for a consenting `annotator` on each project row.
+
+    Written in SQL, not built with the ORM: on the API's hot path building and compiling
+    the same condition from Q objects and subqueries cost ~1.5 ms of CPU per request. The
+    rules are `_blocking` (no ban, no running suspension) and `_skill_reasons`; the tests
+    check this against `project_access` case by case.
+    """
+    project = connection.ops.quote_name(Project._meta.db_table)
+    sanction = connection.ops.quote_name(Sanction._meta.db_table)
+    skills, skill_params = _skills_suffice_sql(annotator)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = f"""(NOT EXISTS (
+            SELECT 1 FROM {sanction} b
+            WHERE b."annotator_id" = %s AND b."project_id" = {project}."id"
+              AND b."lifted_at" IS NULL
+              AND (b."action" = %s OR (b."action" = %s AND b."until" > %s))
+        ) AND ({project}."kind" = %s OR {skills}))"""
+    params = [annotator.pk, Action.BAN, Action.SUSPEND, now, Project.Kind.QUIZ, *skill_params]
+    return RawSQL(sql, params, output_field=BooleanField())
 
 
 def accessible_projects(*, annotator, projects: QuerySet[Project]) -> QuerySet[Project]:
     """Narrow `projects` to those `project_access` allows, in one query."""
     if annotator.consented_at is None:
         return projects.none()
-    blocked = Sanction.objects.filter(
-        _blocking(timezone.now()), annotator=annotator, project=OuterRef("pk")
-    )
-    return (
-        projects.alias(skills_ok=_skills_suffice(annotator))
-        .filter(~Exists(blocked))
-        .filter(Q(kind=Project.Kind.QUIZ) | Q(skills_ok=True))
-    )
+    return projects.alias(access_ok=_access_allowed(annotator)).filter(access_ok=True)
 
 
 def with_access(*, annotator, projects: QuerySet[Project]) -> QuerySet[Project]:
@@ -205,13 +217,7 @@ def with_access(*, annotator, projects: QuerySet[Project]) -> QuerySet[Project]:
     """
     if annotator.consented_at is None:
         return projects.annotate(access_allowed=Value(False))
-    blocked = Sanction.objects.filter(
-        _blocking(timezone.now()), annotator=annotator, project=OuterRef("pk")
-    )
-    allowed = Q(blocked=False) & (Q(kind=Project.Kind.QUIZ) | Q(skills_ok=True))
-    return projects.alias(blocked=Exists(blocked), skills_ok=_skills_suffice(annotator)).annotate(
-        access_allowed=Case(When(allowed, then=Value(True)), default=Value(False))
-    )
+    return projects.annotate(access_allowed=_access_allowed(annotator))
 
 
 def access_decision(*, annotator, project: Project) -> AccessDecision:
