@@ -135,7 +135,13 @@ def _claim(*, annotator, project: Project) -> Assignment | None:
             params["full"] = [*params["full"], row[0]]
         else:
             return None
-    return selectors.assignments_for_annotator(annotator).get(pk=inserted[0])
+    claimed = (
+        Assignment.objects.select_related("task__snippet__source_file")
+        .defer("task__snippet__source_file__content")  # as assignments_for_annotator
+        .get(pk=inserted[0])
+    )
+    claimed.task.project = project  # the caller's row: its columns need not be read again
+    return claimed
 
 
 def _claim_portable(*, annotator, project: Project) -> Assignment | None:
