@@ -6,7 +6,12 @@ WORKDIR /app
 
 COPY pyproject.toml requirements.lock README.md ./
 COPY annotator ./annotator
-RUN pip install --upgrade pip && pip install -c requirements.lock .
+RUN pip install --upgrade pip && pip install -c requirements.lock ".[native]"
+# The detector's rule modules compiled to C (annotator/detection/native.py); the
+# compiler goes again once they are built.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && python -m annotator.detection.native build \
+    && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 
 COPY manage.py ./
 COPY templates ./templates

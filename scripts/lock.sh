@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Remake requirements.lock: resolve pyproject.toml (with the dev extra) afresh in a
+# Remake requirements.lock: resolve pyproject.toml (with the dev and native extras) afresh in a
 # throwaway venv and record every installed version.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +8,7 @@ venv="$(mktemp -d)"
 trap 'rm -rf "$venv"' EXIT
 "$python" -m venv "$venv"
 "$venv/bin/pip" install --quiet --upgrade pip
-"$venv/bin/pip" install --quiet -e ".[dev]"
+"$venv/bin/pip" install --quiet -e ".[dev,native]"
 {
   head -3 requirements.lock
   "$venv/bin/pip" freeze --exclude-editable

@@ -1,15 +1,21 @@
 """The rule-based PII detector for source code.
 
-`detect(text)` returns non-overlapping `DetectedSpan`s sorted by offset. Pure Python:
-no database, no network, safe to run in worker processes.
+`detect(text)` returns non-overlapping `DetectedSpan`s sorted by offset. No database,
+no network, safe to run in worker processes. The rule modules are Python, loaded
+compiled to C when `make native` has built them from these very sources (native.py).
 """
 
 from functools import lru_cache
 
-from annotator.detection import emails, ids, ips, names, passwords, secrets, usernames
-from annotator.detection.assignments import find_assignments
-from annotator.detection.context import Scan
-from annotator.detection.types import Candidate, DetectedSpan
+from annotator.detection import native
+
+# Before any rule module is imported, so that all of them load compiled or none does.
+COMPILED = native.use_compiled(__path__)
+
+from annotator.detection import emails, ids, ips, names, passwords, secrets, usernames  # noqa: E402
+from annotator.detection.assignments import find_assignments  # noqa: E402
+from annotator.detection.context import Scan  # noqa: E402
+from annotator.detection.types import Candidate, DetectedSpan  # noqa: E402
 
 __all__ = ["DetectedSpan", "detect"]
 

@@ -74,9 +74,9 @@ def find_assignments(
     text, out = scan.text, []
     positions = scan.hits.positions
     hits: list[int] = []
-    for literal, found in positions.items():
+    for literal, at in positions.items():
         if literal in _KEYWORDS:
-            hits += found
+            hits += at
     hits.sort()  # identifiers never overlap, so keyword order is identifier order
     run_end = -1
     for pos in hits:

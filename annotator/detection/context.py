@@ -37,6 +37,9 @@ _ATTRIBUTION_LINE = re.compile(
 )
 
 
+_FIELD_END = r"\b[\"']?\s*[:=]"  # after a field name (for the class below)
+
+
 class _FoldedAttributionLine:
     """`_ATTRIBUTION_LINE.search` for a lower-cased ASCII line (tested): the two `^`
     branches matched at the start, the others led by their first characters with each
@@ -44,17 +47,16 @@ class _FoldedAttributionLine:
     C instead of trying two dozen branches at every position of the line."""
 
     _AT_START = re.compile(r"\s*--\s.*<[^>\s]+@|\d{4}-\d\d-\d\d\s+\S.*<[^>\s]+@")
-    _END = r"\b[\"']?\s*[:=]"  # after a field name
     _LED = re.compile(
         "[($<@_acmsw\u00a9](?:"
         r"(?<=c)(?:opyright|ontributed by|reated by|o-authored-by|odeauthor"
-        rf"|(?<!\w.)ontributors?{_END})"
+        rf"|(?<!\w.)ontributors?{_FIELD_END})"
         r"|(?<=\()c\)\s*\d"
         "|(?<=\u00a9)"
         r"|(?<=@)(?:author|copyright|maintainer)"
         r"|(?<=_)_(?:author|email|maintainer|credits|copyright|contact)__"
-        rf"|(?<=a)(?<!\w.)(?:uthors?|uthor_email|uthor_name){_END}"
-        rf"|(?<=m)(?:aintained by|oduleauthor|(?<!\w.)(?:aintainers?|aintainer_email){_END})"
+        rf"|(?<=a)(?<!\w.)(?:uthors?|uthor_email|uthor_name){_FIELD_END}"
+        rf"|(?<=m)(?:aintained by|oduleauthor|(?<!\w.)(?:aintainers?|aintainer_email){_FIELD_END})"
         r"|(?<=<)(?:author>|developer)"
         r"|(?<=w)ritten by"
         r"|(?<=s)(?:igned-off-by|pdx-filecopyrighttext)"

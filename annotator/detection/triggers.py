@@ -11,6 +11,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from functools import cache
+from typing import Any
 
 import hyperscan
 
@@ -83,7 +84,7 @@ _DATABASE.compile(
 _local = threading.local()  # a scan needs scratch space of its own in each thread
 
 
-def _record(index: int, _start: int, end: int, _flags: int, positions: dict) -> None:
+def _record(index: int, _start: int, end: int, _flags: int, positions: Any) -> None:
     positions.setdefault(_KEYS[index], []).append(end - _LENGTHS[index])
 
 
