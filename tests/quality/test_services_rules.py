@@ -60,6 +60,14 @@ def test_a_streak_fires_once_then_counts_again_from_zero(alice, project):
     assert len(fired(alice)) == 2
 
 
+def test_another_rules_sanction_does_not_restart_the_too_fast_count(alice, project):
+    for _ in range(2):
+        answer(alice, make_task(project), JANE, seconds=FAST)
+    sanction_impose(annotator=alice, project=project, rule="manual", action=Action.WARN, reason="x")
+    answer(alice, make_task(project), JANE, seconds=FAST)
+    assert [s.rule for s in fired(alice)] == ["manual", "too_fast"]
+
+
 def test_a_rule_set_to_suspend_suspends(alice, project):
     set_policy(project, fast_action=Action.SUSPEND, suspend_minutes=30)
     for _ in range(3):
