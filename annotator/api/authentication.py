@@ -12,7 +12,8 @@ is honoured within that time even when it bypassed `save()` and `delete()` (a
 `QuerySet.update()`, raw SQL), when the cache was unreachable at that moment, or when a
 request read the old row between the change and its commit and cached it afterwards.
 With the setting at 0, or Redis down (the cache fails open), every request reads the
-database as DRF does.
+database as DRF does. Without REDIS_URL (the demo: one process, an in-memory cache) each
+process has its own entries, so only that bound holds across processes.
 
 Redis never holds a token nor a password hash: the entry's name is the token's SHA-256,
 its value the user (password unread) and the token's creation time.
