@@ -4,6 +4,7 @@ control tasks that look like any other."""
 
 import os
 import re
+import time
 
 import pytest
 from django.urls import reverse
@@ -64,10 +65,18 @@ def drafts(assignment):
     return assignment.draft_spans
 
 
+def wait_until(page, expression: str, timeout: float = 5.0) -> None:
+    """Poll `expression` from here with `page.evaluate`, which the page's CSP allows;
+    `wait_for_function` polls inside the page with eval, which `script-src 'self'`
+    refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"not true within {timeout} s: {expression}"
+        page.wait_for_timeout(50)
+
+
 def wait_drafts(page, assignment, count):
-    page.wait_for_function(
-        "n => document.querySelectorAll('[data-span-item]').length === n", arg=count
-    )
+    wait_until(page, f"document.querySelectorAll('[data-span-item]').length === {count}")
     return drafts(assignment)
 
 
@@ -122,7 +131,7 @@ def test_keyboard_only_labeling_change_delete_ambiguous_and_submit(live_server, 
     assert drafts(assignment)[0]["category"] == "AMBIGUOUS"
     # Focus comes back to the changed span once the swap's handlers ran (waited for, not
     # read at once: the new markup can be in the page a moment before its focus is set).
-    page.wait_for_function("document.activeElement.dataset.span === '0'", timeout=5000)
+    wait_until(page, "document.activeElement.dataset.span === '0'")
     page.keyboard.press("Tab")
     page.keyboard.press("Delete")
     spans = wait_drafts(page, assignment, 1)
