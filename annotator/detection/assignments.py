@@ -106,7 +106,9 @@ def find_assignments(
     return out
 
 
-def _parse_value(scan: Scan, name_start: int, name_end: int, wanted) -> Assignment | None:
+def _parse_value(
+    scan: Scan, name_start: int, name_end: int, wanted: Callable[[tuple[str, ...]], bool] | None
+) -> Assignment | None:
     text = scan.text
     name = text[name_start:name_end].lstrip("$@-").rsplit("->", 1)[-1]
     if not name:

@@ -224,11 +224,11 @@ class Scan:
         `folded`, for a `pattern` that reads its ASCII letters in either case (with
         IGNORECASE, or spelled out as it reads them: `[pP]`), is that pattern in lower
         case: it searches the lower-cased line, with the same answer at a fraction of
-        the cost. Lower-casing keeps every
-        character a word character, a blank or a digit as it was, and only four
-        characters beyond ASCII match an ASCII letter under IGNORECASE (dotted and
-        dotless i, long s, Kelvin sign; both checked over all of Unicode in the tests),
-        so a line holding one of those four is searched with the pattern as written.
+        the cost. Lower-casing keeps every character a word character, a blank or a
+        digit as it was, and only four characters beyond ASCII match an ASCII letter
+        under IGNORECASE (dotted and dotless i, long s, Kelvin sign; both checked over
+        all of Unicode in the tests), so a line holding one of those four is searched
+        with the pattern as written.
         """
         start, end = self.line_at(pos)
         key = (pattern, start)

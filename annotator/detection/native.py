@@ -6,10 +6,10 @@ with mypyc into C extensions that run the same code about 1.3-1.5x faster, and p
 in `compiled/` beside this file with a manifest of what they were built from. On import
 the package calls `use_compiled(__path__)`: it puts that folder first on the package's
 search path, so that `annotator.detection.context` and its siblings load compiled, only
-when the manifest matches the sources, this Python and this mypyc output. Otherwise (not
-built, a source edited since, another Python, ANNOTATOR_NATIVE_DETECTOR=0) the package
-runs as pure Python, the same code and the same answers; a stale build is logged, never
-loaded. This module and the package's `__init__` are never compiled.
+when the manifest matches the sources and this Python (version and extension suffix).
+Otherwise (not built, a source edited since, another Python, ANNOTATOR_NATIVE_DETECTOR=0)
+the package runs as pure Python, the same code and the same answers; a stale build is
+logged, never loaded. This module and the package's `__init__` are never compiled.
 
     python -m annotator.detection.native build | status | clean
 """
