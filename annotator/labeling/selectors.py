@@ -99,7 +99,7 @@ def assignments_for_annotator(user) -> QuerySet[Assignment]:
 
 def assignment_rows_for_annotator(user) -> QuerySet[Assignment]:
     """The annotator's assignments alone, for actions whose service locks and reads the
-    task itself (the API's submit, skip and report): no joins to build on a hot path."""
+    task itself (the API's skip and report): no joins to build on a hot path."""
     return Assignment.objects.filter(annotator=user)
 
 

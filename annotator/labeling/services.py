@@ -209,27 +209,27 @@ def assignment_next(
         return _claim(annotator=annotator, project=project)
 
 
-def _lock(assignment: Assignment, *, with_policy: bool = False) -> Assignment:
-    """Lock the assignment row, reading its task, project and snippet in the same query.
+def _lock(assignment_id: int, *, with_policy: bool = False, annotator=None) -> Assignment:
+    """Lock the assignment's row, reading its task, project and snippet in the same query.
 
     Only the assignment row is locked (`of`): the task row is shared by every annotator
     of the task. One query instead of the three or four lazy loads that followed it.
     `with_policy`: the project's quality policy too (a submit's rules read it), which
     `quality.services.rules.policy_for` then takes instead of a query of its own.
+    `annotator`: only if it is theirs (Assignment.DoesNotExist otherwise).
     """
     related = ["task__project", "task__snippet"]
     if with_policy:
         related.append("task__project__quality_policy")
-    return (
-        Assignment.objects.select_for_update(of=("self",))
-        .select_related(*related)
-        .get(pk=assignment.pk)
-    )
+    rows = Assignment.objects.select_for_update(of=("self",)).select_related(*related)
+    if annotator is not None:
+        rows = rows.filter(annotator=annotator)
+    return rows.get(pk=assignment_id)
 
 
 def _lock_open(assignment: Assignment) -> Assignment:
     """Lock the assignment row; refuse unless it is in progress with its lease running."""
-    return _check_open(_lock(assignment))
+    return _check_open(_lock(assignment.pk))
 
 
 def _check_open(locked: Assignment) -> Assignment:
@@ -265,13 +265,19 @@ def assignment_span_add(*, assignment: Assignment, span: SpanInput) -> Assignmen
 
 @transaction.atomic
 def assignment_spans_set(*, assignment: Assignment, spans: Sequence[SpanInput]) -> Assignment:
-    """Replace all the draft spans with `spans` in one write (the API's submit).
+    """Replace all the draft spans with `spans` in one write.
 
     Accepts and refuses exactly what removing every draft and then adding `spans` one by
     one with assignment_span_add would, with the same message (the first span whose
     addition fails is named), but locks and writes the row once.
     """
     locked = _lock_open(assignment)
+    _spans_set(locked, spans)
+    return locked
+
+
+def _spans_set(locked: Assignment, spans: Sequence[SpanInput]) -> None:
+    """assignment_spans_set on the `locked` open assignment."""
     spans = [s if taxonomy.has_context(s.category) else SpanInput(s.start, s.end, s.category)
              for s in spans]  # fmt: skip
     try:
@@ -284,7 +290,6 @@ def assignment_spans_set(*, assignment: Assignment, spans: Sequence[SpanInput]) 
     if drafts != locked.draft_spans:
         locked.draft_spans = drafts
         locked.save(update_fields=["draft_spans", "updated_at"])
-    return locked
 
 
 @transaction.atomic
@@ -327,7 +332,34 @@ def assignment_submit(
     out again at any moment, and accepting late work could push a task past its overlap.
     Submitting needs either spans or `no_pii`, never both.
     """
-    locked = _lock(assignment, with_policy=True)
+    locked = _lock(assignment.pk, with_policy=True)
+    return _submit(locked, no_pii=no_pii, time_spent_ms=time_spent_ms)
+
+
+@transaction.atomic
+def assignment_submit_spans(
+    *,
+    annotator,
+    assignment_id: int,
+    spans: Sequence[SpanInput],
+    no_pii: bool = False,
+    time_spent_ms: int = 0,
+) -> Annotation:
+    """The API's submit: assignment_spans_set, then assignment_submit.
+
+    One row lock, taken only if the assignment is the annotator's (Assignment.DoesNotExist
+    otherwise, before anything else is checked). Submitting an already submitted
+    assignment returns its annotation, whatever `spans` say; the new spans are refused
+    (DomainError, nothing written) as the page's span adds would refuse them.
+    """
+    locked = _lock(assignment_id, with_policy=True, annotator=annotator)
+    if locked.status != Assignment.Status.SUBMITTED and (spans or locked.draft_spans):
+        _spans_set(_check_open(locked), spans)
+    return _submit(locked, no_pii=no_pii, time_spent_ms=time_spent_ms)
+
+
+def _submit(locked: Assignment, *, no_pii: bool, time_spent_ms: int) -> Annotation:
+    """assignment_submit on the row `_lock(with_policy=True)` locked."""
     if locked.status == Assignment.Status.SUBMITTED:
         return locked.annotation
     locked = _check_open(locked)

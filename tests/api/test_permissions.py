@@ -3,6 +3,7 @@
 import pytest
 
 from annotator.core.models import Job
+from annotator.labeling.models import Assignment
 from annotator.projects.models import Project
 from tests import factories
 from tests.api.conftest import client_for
@@ -143,6 +144,19 @@ def test_bob_cannot_touch_alices_assignment(bob, ids, endpoint):
     bob.consented_at = bob.date_joined
     bob.save()
     assert _call(client_for(bob), endpoint, ids).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body", [{"spans": [SPAN]}, {"spans": "not a list"}], ids=["valid", "malformed"]
+)
+def test_bob_submitting_alices_assignment_gets_404_whatever_the_body(bob, ids, body):
+    bob.consented_at = bob.date_joined
+    bob.save()
+    url = f"/api/v1/assignments/{ids['assignment']}/submit"
+    response = client_for(bob).post(url, body, format="json")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "No Assignment matches the given query."
+    assert Assignment.objects.get(pk=ids["assignment"]).status == Assignment.Status.IN_PROGRESS
 
 
 def test_a_requester_cannot_take_tasks(as_requester, ids):

@@ -8,7 +8,8 @@ work they were 15 (API next), 20 (API submit, "no PII"), 33 (API submit, two spa
 the lock, the reward and the count became one statement, and a "no PII" answer's
 response stopped reading its (no) spans; and 8 for the API's next until the project's
 query told whether an assignment was live; and one more each (the token's lookup)
-before the token was cached.
+before the token was cached; and the API's submit read its assignment before locking it
+(7 "no PII", 15 with spans: a lock and two savepoints more).
 """
 
 from datetime import timedelta
@@ -81,16 +82,17 @@ def test_api_next_returns_the_held_task_in_at_most_2_statements(
     assert again["id"] == held["id"]
 
 
-def test_api_submit_no_pii_in_at_most_7_statements(
+def test_api_submit_no_pii_in_at_most_6_statements(
     alice, project, tasks, django_assert_max_num_queries
 ):
     client = client_for(alice)
     held = client.post(_next_url(project)).json()
     _held_for_a_while(held["id"])
     url = f"/api/v1/assignments/{held['id']}/submit"
-    # own row, lock (with the policy), annotation, assignment, reward + count, and the
-    # test transaction's SAVEPOINT/RELEASE around the submit (the token is cached)
-    with django_assert_max_num_queries(7):
+    # lock (with the policy, and the ownership check), annotation, assignment, reward +
+    # count, and the test transaction's SAVEPOINT/RELEASE around the submit (the token
+    # is cached)
+    with django_assert_max_num_queries(6):
         response = client.post(url, {"no_pii": True}, format="json")
     assert response.status_code == 200
 
@@ -104,9 +106,9 @@ def test_api_submit_with_spans_costs_the_same_whatever_their_number(
     _held_for_a_while(held["id"])
     url = f"/api/v1/assignments/{held['id']}/submit"
     spans = _spans(held["task"]["text"], count)
-    # "No PII"'s 7, the span insert, the response's spans, and the drafts written in the
-    # same transaction (lock, write and two savepoints: one per service).
-    with django_assert_max_num_queries(15):
+    # "No PII"'s 6, the span insert, the response's spans, and the drafts' write (on the
+    # same locked row, in the same transaction).
+    with django_assert_max_num_queries(9):
         response = client.post(url, {"spans": spans}, format="json")
     assert response.status_code == 200
     assert len(response.json()["spans"]) == count

@@ -4,7 +4,7 @@ Same rules as the labeling pages: only active projects (labeling.selectors), onl
 the caller's own assignments, and the same services underneath.
 """
 
-from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -63,20 +63,6 @@ def _own_assignment(request, assignment_id: int) -> Assignment:
     )
 
 
-def _submit(assignment: Assignment, spans: list[SpanInput], **options) -> Annotation:
-    """Replace the draft spans with `spans`, then submit, all in one transaction.
-
-    `assignment_spans_set` accepts exactly what the page's remove + add would, so the
-    API cannot accept anything the page would refuse.
-    """
-    if assignment.status == Assignment.Status.SUBMITTED or not (spans or assignment.draft_spans):
-        # Idempotent, or nothing to replace: the submit is then the whole transaction.
-        return labeling.assignment_submit(assignment=assignment, **options)
-    with transaction.atomic():
-        labeling.assignment_spans_set(assignment=assignment, spans=spans)
-        return labeling.assignment_submit(assignment=assignment, **options)
-
-
 @extend_schema(
     request=s.SubmitSerializer,
     responses=with_errors({200: s.AnnotationSerializer}, 400, 404, 409),
@@ -84,15 +70,23 @@ def _submit(assignment: Assignment, spans: list[SpanInput], **options) -> Annota
 )
 @api_view(["POST"])
 def assignment_submit(request, assignment_id: int):
-    assignment = _own_assignment(request, assignment_id)
     data = s.SubmitSerializer(data=request.data)
-    data.is_valid(raise_exception=True)
+    if not data.is_valid():
+        _own_assignment(request, assignment_id)  # someone else's is a 404, even when malformed
+        raise ValidationError(data.errors)
     spans = [SpanInput(**span) for span in data.validated_data.pop("spans")]
     try:
-        annotation = _submit(assignment, spans, **data.validated_data)
+        # The service's row lock is also the ownership check: one statement, not two.
+        # Its span rules are the page's: the API accepts nothing the page would refuse.
+        annotation = labeling.assignment_submit_spans(
+            annotator=request.user, assignment_id=assignment_id, spans=spans,
+            **data.validated_data,
+        )  # fmt: skip
+    except Assignment.DoesNotExist as exc:
+        raise Http404("No Assignment matches the given query.") from exc  # as _own_assignment
     except DomainError as exc:
         # The state after the refusal tells a bad request from a closed assignment.
-        assignment.refresh_from_db(fields=["status", "lease_expires_at"])
+        assignment = Assignment.objects.only("status", "lease_expires_at").get(pk=assignment_id)
         if assignment.status == Assignment.Status.SUBMITTED:  # a concurrent twin won
             annotation = labeling.assignment_submit(assignment=assignment)
         elif (
