@@ -33,7 +33,7 @@ _LINE_START = re.compile(
 )
 # Assignment-shaped text on lines this long is minified code or data, where names
 # and values are too mixed up to pair reliably.
-_MINIFIED_LINE = 1_000
+MINIFIED_LINE = 1_000
 _REST_BLANK = re.compile(r"""[ \t\r"']*\Z""")
 _REST_COMMENT = re.compile(r"""[ \t"']*#""")
 _CALL_NAMES = frozenset({"password", "passwd", "token", "apikey", "api_key", "secret", "username"})
@@ -133,7 +133,7 @@ def _parse_value(
     line_start, line_end = scan.line_at(name_start)
     if line_end < end:
         line_end = scan.line_at(end)[1]  # a type annotation may run onto the next line
-    if line_end - line_start > _MINIFIED_LINE or not _shape_fits(text, name_start, sep, end):
+    if line_end - line_start > MINIFIED_LINE or not _shape_fits(text, name_start, sep, end):
         return None
     # Matched in place rather than on a slice of the rest of the line, which would
     # copy a minified file's whole line for every assignment on it.

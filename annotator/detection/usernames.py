@@ -4,7 +4,7 @@ import re
 from functools import lru_cache
 
 from annotator.detection import values
-from annotator.detection.assignments import Assignment
+from annotator.detection.assignments import MINIFIED_LINE, Assignment
 from annotator.detection.context import PLACEHOLDER_USERNAMES, Scan
 from annotator.detection.triggers import matches_at
 from annotator.detection.types import USERNAME, Candidate, DetectedSpan
@@ -335,6 +335,24 @@ _DOC_TAGS = frozenset(
         "while",
         "return",
         "value",
+        # Objective-C compiler directives (code, in bundles of syntax highlighters too)
+        "synthesize",
+        "dynamic",
+        "implementation",
+        "end",
+        "encode",
+        "selector",
+        "try",
+        "catch",
+        "finally",
+        "autoreleasepool",
+        "synchronized",
+        "optional",
+        "required",
+        "protocol",
+        "compatibility_alias",
+        "defs",
+        "available",
         "classmethod",
         "staticmethod",
         "abstractmethod",
@@ -533,6 +551,10 @@ def _mentions(scan: Scan):
         if (newline != -1 or not low) and not text[newline + 1 : m.start()].strip():
             continue
         line_start, line_end = scan.line_at(m.start())
+        if line_start not in comment_ends and line_end - line_start > MINIFIED_LINE:
+            # Minified code or data: a "#" or "//" far back on the line says nothing
+            # about what follows, so no mention on it is taken to be in a comment.
+            comment_ends[line_start] = line_end + 1
         if line_start not in comment_ends:
             marker = _COMMENT_BEFORE.search(text, line_start, line_end)
             c_doc = marker is not None and c_comments and marker.group().strip() in _C_DOC_MARKERS

@@ -118,6 +118,20 @@ def test_doc_refs_decorators_and_paths_are_not_usernames(text):
     assert labelled(text, "USERNAME") == []
 
 
+def test_objective_c_directives_are_not_usernames():
+    text = "// Keywords: @interface @implementation @synthesize @try @catch @end @autoreleasepool"
+    assert labelled(text, "USERNAME") == []
+
+
+def test_mentions_on_a_minified_line_are_skipped():
+    keywords = " ".join(f"kw{i}" for i in range(200))
+    line = 'a.href="#",k="' + keywords + ' @jdoe @mkovacs";'  # "#" then, far on, mentions
+    assert len(line) > 1000
+    assert labelled(line, "USERNAME") == []
+    # The same mention in a comment on an ordinary line is still a handle.
+    assert labelled("// thanks @mkovacs", "USERNAME") == ["@mkovacs"]
+
+
 def test_a_dict_value_user_is_not_a_username_name():
     assert found('msgs = [{"role": "user", "content": prompt}]') == []
 
