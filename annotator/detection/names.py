@@ -40,8 +40,9 @@ _AUTHOR_HINTS = ("author", " by", "maintainer", "signed-off", "thanks to")
 _PROSE_WORDS = frozenset(
     {"the", "a", "an", "its", "it", "this", "that", "these", "those", "all", "them", "him",
      "her", "his", "their", "our", "you", "me", "us", "default", "hand", "design", "name",
-     "value", "type", "reference", "using", "which", "whom", "now", "then"}
+     "value", "type", "reference", "using", "which", "whom", "now", "then", "others", "old"}
 )  # fmt: skip
+_HOST = re.compile(r"(?:[a-z0-9\-]+\.)+(?:com|org|net|io|dev|co|me|de|uk|fr)")
 _LEGAL_SUFFIXES = frozenset(
     {"inc", "llc", "ltd", "corp", "co", "gmbh", "ag", "sa", "ab", "oy", "bv", "nv", "plc", "pty",
      "srl", "spa", "kg", "sarl", "limited", "corporation"}
@@ -298,6 +299,9 @@ def _one_name(scan: Scan, start: int, piece: str, author: bool):
     start = scan.text.find(piece, start)
     tokens = piece.split()
     if author and len(tokens) == 1 and re.fullmatch(r"@?[a-z][\w.\-]{1,30}", piece):
+        # Not a host (`github.com/jdoe` names the user after the slash).
+        if _HOST.fullmatch(piece):
+            return
         if usernames.is_person_handle(piece) and piece not in _PROSE_WORDS:
             yield usernames.make(scan, start, start + len(piece), license=True)
         return

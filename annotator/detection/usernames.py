@@ -400,6 +400,14 @@ _NOT_USER_LAST = frozenset(
     [
         "id",
         "ids",
+        "status",  # `"UserStatus": "FORCE_CHANGE_PASSWORD"`
+        "statuses",
+        "state",
+        "extra",
+        "cfg",
+        "config",
+        "in",  # `user_logged_in: Signal`
+        "out",
         "agent",
         "agents",
         "data",

@@ -118,6 +118,26 @@ def test_doc_refs_decorators_and_paths_are_not_usernames(text):
     assert labelled(text, "USERNAME") == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '            "UserStatus": "FORCE_CHANGE_PASSWORD"',
+        '            "UserRegistrationStatus": "Registered",',
+        "                config.user_agent_extra = 'Resource'",
+        "    colorizer.idleConf.userCfg = usercfg",
+        "user_logged_in: Signal",
+        "    # GH#35917: HDF5 files written by old (Py2-era) pandas stored freq as",
+        "written by Georg Brandl and others.",
+    ],
+)
+def test_statuses_settings_signals_and_prose_are_not_usernames(text):
+    assert labelled(text, "USERNAME") == []
+
+
+def test_the_host_of_a_profile_in_an_author_field_is_not_a_username():
+    assert labelled('__author__ = "github.com/casperdcl"', "USERNAME") == ["casperdcl"]
+
+
 def test_objective_c_directives_are_not_usernames():
     text = "// Keywords: @interface @implementation @synthesize @try @catch @end @autoreleasepool"
     assert labelled(text, "USERNAME") == []
