@@ -299,8 +299,9 @@ def _one_name(scan: Scan, start: int, piece: str, author: bool):
     start = scan.text.find(piece, start)
     tokens = piece.split()
     if author and len(tokens) == 1 and re.fullmatch(r"@?[a-z][\w.\-]{1,30}", piece):
-        # Not a host (`github.com/jdoe` names the user after the slash).
-        if _HOST.fullmatch(piece):
+        # Not a host (`github.com/jdoe` names the user after the slash), not a code
+        # symbol ("written by train_from_file()": handles have no underscore).
+        if _HOST.fullmatch(piece) or usernames.code_symbol(piece):
             return
         if usernames.is_person_handle(piece) and piece not in _PROSE_WORDS:
             yield usernames.make(scan, start, start + len(piece), license=True)

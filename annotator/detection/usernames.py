@@ -353,6 +353,14 @@ _DOC_TAGS = frozenset(
         "compatibility_alias",
         "defs",
         "available",
+        # decorators named in comments ("the @given decorator")
+        "coroutine",
+        "given",
+        "parametrize",
+        "fixture",
+        "wraps",
+        "contextmanager",
+        "receiver",
         "classmethod",
         "staticmethod",
         "abstractmethod",
@@ -396,62 +404,6 @@ _SSH_COMMENT = re.compile(
 )
 _HEX_ID = re.compile(r"(?=[a-f]*\d)[0-9a-f]{8,}")
 _USER_WORDS = frozenset({"user", "username", "login", "uname", "author", "owner", "handle"})
-_NOT_USER_LAST = frozenset(
-    [
-        "id",
-        "ids",
-        "status",  # `"UserStatus": "FORCE_CHANGE_PASSWORD"`
-        "statuses",
-        "state",
-        "extra",
-        "cfg",
-        "config",
-        "in",  # `user_logged_in: Signal`
-        "out",
-        "agent",
-        "agents",
-        "data",
-        "info",
-        "model",
-        "models",
-        "type",
-        "name",
-        "names",
-        "field",
-        "fields",
-        "list",
-        "count",
-        "role",
-        "roles",
-        "group",
-        "groups",
-        "dir",
-        "path",
-        "home",
-        "url",
-        "uri",
-        "table",
-        "key",
-        "prompt",
-        "label",
-        "input",
-        "manager",
-        "service",
-        "form",
-        "class",
-        "email",
-        "mail",
-        "password",
-        "pass",
-        "pwd",
-        "token",
-        "avatar",
-        "image",
-        "photo",
-        "profile",
-        "api",
-    ]
-)
 
 
 def find(scan: Scan, assignments: list[Assignment]) -> list[Candidate]:
@@ -550,7 +502,7 @@ def _mentions(scan: Scan):
     c_comments = "/*" in text or "*/" in text
     for m in _MENTION.finditer(text):
         user = m.group("user")
-        if user.lower() in _DOC_TAGS or _code_symbol(user):
+        if user.lower() in _DOC_TAGS or code_symbol(user):
             continue
         # Only blanks before it on its line (a decorator, an annotation): no comment
         # marker can end before it. Looked back a short way only.
@@ -575,7 +527,7 @@ def _mentions(scan: Scan):
             yield make(scan, m.start(), m.end(), score=0.6)
 
 
-def _code_symbol(user: str) -> bool:
+def code_symbol(user: str) -> bool:
     """`@__NL80211_ATTR`, `@FT_GlyphSlot`, `@reproduce_failure`: code, not people."""
     return "_" in user  # GitHub handles have none; in code, `@no_type_check` is a decorator
 
@@ -589,7 +541,7 @@ def _url_users(scan: Scan):
 
 def is_user_name(words: tuple[str, ...]) -> bool:
     """A name whose value this rule can take as a username (`db_user`, `login`)."""
-    if not words or words[-1] in _NOT_USER_LAST or not _USER_WORDS.intersection(words):
+    if not words or words[-1] not in _USER_WORDS:  # `db_user`, not `user_agent`
         return False
     return "author" not in words and "owner" not in words  # names handles authors
 

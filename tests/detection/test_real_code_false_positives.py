@@ -128,10 +128,22 @@ def test_doc_refs_decorators_and_paths_are_not_usernames(text):
         "user_logged_in: Signal",
         "    # GH#35917: HDF5 files written by old (Py2-era) pandas stored freq as",
         "written by Georg Brandl and others.",
+        '            "UserVerification": "preferred"',
+        '                "usernameClaim": "email",',
+        '            "PreventUserExistenceErrors": "ENABLED",',
+        "        # -i is read by the JVM and -o is written by it; train_from_file() and",
+        "    # which supports @coroutine, and functions decorated with |@given|",
     ],
 )
 def test_statuses_settings_signals_and_prose_are_not_usernames(text):
     assert labelled(text, "USERNAME") == []
+
+
+@pytest.mark.parametrize(
+    "text", ['DB_USER = "mkovacs"', '    "MasterUsername": "mkovacs",', "login: mkovacs"]
+)
+def test_names_that_end_in_a_user_word_still_give_usernames(text):
+    assert labelled(text, "USERNAME") == ["mkovacs"]
 
 
 def test_the_host_of_a_profile_in_an_author_field_is_not_a_username():
