@@ -3,7 +3,7 @@
 import re
 
 from annotator.detection import values
-from annotator.detection.assignments import Assignment
+from annotator.detection.assignments import MINIFIED_LINE, Assignment
 from annotator.detection.context import Scan
 from annotator.detection.triggers import AREA_CODE, PLUS_DIGIT, matches_at
 from annotator.detection.types import ID, Candidate, DetectedSpan
@@ -65,6 +65,10 @@ _AREA_CODE_START = re.compile(r"\((?<![\w.+\-/]\()\d{3}\)")
 _CARD = re.compile(
     r"\d(?<![\d\-]\d)\d{3}[ \-](?:\d{4}[ \-]){2}\d{1,4}(?:[ \-]?\d{3})?(?![\d\-])"
     r"|\d(?<!\d\d)\d{12,18}(?!\d)"
+)
+# A date, a version, or a span of years ("Copyright 2011-2019").
+_DATE_OR_VERSION = re.compile(
+    r"(?:19|20)\d\d[\-./]\d\d[\-./]\d\d.*|\d+\.\d+\.\d+(?:\.\d+)?|(?:19|20)\d\d ?- ?(?:19|20)\d\d"
 )
 _CARD_CONTEXT = re.compile(r"(?i)card|\bcc\b|\bpan\b|visa|mastercard|amex|credit")
 _CLIENT_WORDS = (
@@ -141,6 +145,10 @@ def _phones(scan: Scan, plus: re.Pattern, area: re.Pattern):
         if not 7 <= digits <= 15 or _looks_like_date_or_version(literal):
             continue
         in_context = _phone_context(scan, m.start())
+        if in_context and _on_a_long_line(scan, m.start()):
+            # A phone word somewhere on a minified line says nothing about this number:
+            # only one just before it does.
+            in_context = bool(_PHONE_CONTEXT.search(text, max(0, m.start() - 60), m.start()))
         formatted = literal.startswith("+") or re.fullmatch(r"\(\d{3}\) ?\d{3}-\d{4}", literal)
         if in_context or (formatted and digits >= 10 and " " in literal + "-"):
             yield _span(m.start(), m.end(), PRIORITY, 0.7 if in_context else 0.5)
@@ -150,10 +158,15 @@ def _phone_context(scan: Scan, pos: int) -> bool:
     return scan.line_matches(_PHONE_CONTEXT, pos, _PHONE_CONTEXT_FOLDED)
 
 
+def _on_a_long_line(scan: Scan, pos: int) -> bool:
+    start, end = scan.line_at(pos)
+    return end - start > MINIFIED_LINE
+
+
 def _looks_like_date_or_version(literal: str) -> bool:
-    return bool(
-        re.fullmatch(r"(?:19|20)\d\d[\-./]\d\d[\-./]\d\d.*|\d+\.\d+\.\d+(?:\.\d+)?", literal)
-    ) or (literal.count(".") >= 2 and not literal.startswith("+"))
+    return bool(_DATE_OR_VERSION.fullmatch(literal)) or (
+        literal.count(".") >= 2 and not literal.startswith("+")
+    )
 
 
 def _cards(scan: Scan):

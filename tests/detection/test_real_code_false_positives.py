@@ -258,3 +258,21 @@ def test_cursors_code_shortened_examples_and_schema_hashes_are_not_keys(text):
 def test_an_authorization_bearer_token_is_still_a_key():
     text = 'headers = {"Authorization": "Bearer q8Lz3Vn0Wm5Rt2Ky7Hx4Pc9Jd1"}'
     assert labelled(text, "KEY") == ["q8Lz3Vn0Wm5Rt2Ky7Hx4Pc9Jd1"]
+
+
+# ID -------------------------------------------------------------------------------
+
+
+def test_a_span_of_years_is_not_a_phone_number():
+    text = ' * Copyright 2011-2019 Twitter, Inc. Licensed under MIT. Contact tel: support'
+    assert labelled(text, "ID") == []
+
+
+def test_a_phone_word_far_back_on_a_minified_line_is_no_context():
+    filler = ",".join(f"k{i}:{i}" for i in range(250))
+    line = 'var t={type:"tel",' + filler + ',build:"415-555-0123"};'
+    assert len(line) > 1000
+    assert labelled(line, "ID") == []
+    # A phone word just before the number still is.
+    near = 'var t={' + filler + ',phone:"415-555-0123"};'
+    assert labelled(near, "ID") == ["415-555-0123"]
