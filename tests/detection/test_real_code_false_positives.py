@@ -264,7 +264,7 @@ def test_an_authorization_bearer_token_is_still_a_key():
 
 
 def test_a_span_of_years_is_not_a_phone_number():
-    text = ' * Copyright 2011-2019 Twitter, Inc. Licensed under MIT. Contact tel: support'
+    text = " * Copyright 2011-2019 Twitter, Inc. Licensed under MIT. Contact tel: support"
     assert labelled(text, "ID") == []
 
 
@@ -274,5 +274,5 @@ def test_a_phone_word_far_back_on_a_minified_line_is_no_context():
     assert len(line) > 1000
     assert labelled(line, "ID") == []
     # A phone word just before the number still is.
-    near = 'var t={' + filler + ',phone:"415-555-0123"};'
+    near = "var t={" + filler + ',phone:"415-555-0123"};'
     assert labelled(near, "ID") == ["415-555-0123"]
