@@ -100,7 +100,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "annotator.core.middleware.PageCSPMiddleware",  # django-csp's, on all but JSON
     # A lost database connection answers 503 with Retry-After, not a bare 500.
     "annotator.core.middleware.DatabaseUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",  # last: it answers locked-out logins

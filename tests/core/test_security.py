@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from tests.factories import PASSWORD, UserFactory
 
@@ -96,6 +97,27 @@ def test_pages_carry_a_csp_that_forbids_inline_script(client):
     assert "unsafe-inline" not in policy
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_api_answers_keep_the_security_headers_and_pages_the_csp(client, settings, alice):
+    settings.SECURE_HSTS_SECONDS = 3600
+    token = Token.objects.create(user=alice)
+    auth = {"Authorization": f"Token {token.key}"}
+    for response in (
+        client.get("/api/v1/me", headers=auth, secure=True),
+        client.get("/api/v1/nowhere", headers=auth, secure=True),  # an error answer
+    ):
+        assert response["Content-Type"] == "application/json"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=3600")
+        assert "Content-Security-Policy" not in response.headers  # JSON is no document
+    page = client.get(reverse("accounts:login"), secure=True)
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    docs = client.get("/api/docs/?script=", secure=True)  # the API docs' own script
+    assert "script-src 'self'" in docs.headers["Content-Security-Policy"]
 
 
 def test_deploy_check_is_clean_under_production_settings():
