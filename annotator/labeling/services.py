@@ -424,21 +424,15 @@ def submission_pay_and_count(*, assignment: Assignment) -> bool:
             kind=LedgerEntry.Kind.REWARD, amount_cents=project.reward_cents,
         )  # fmt: skip
         return task_count_submission(task=task)
-    params = {
-        "now": timezone.now(),
-        "annotator": assignment.annotator_id,
-        "project": project.pk,
-        "assignment": assignment.pk,
-        "reward": LedgerEntry.Kind.REWARD,
-        "amount": project.reward_cents,
-        "overlap": project.overlap,
-        "complete": Task.Status.COMPLETE,
-        "task": task.pk,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_PAY_AND_COUNT_SQL, params)
-        row = cursor.fetchone()
-    return bool(row and row[0])
+    return _count_slot(
+        task,
+        _PAY_AND_COUNT_SQL,
+        annotator=assignment.annotator_id,
+        project=project.pk,
+        assignment=assignment.pk,
+        reward=LedgerEntry.Kind.REWARD,
+        amount=project.reward_cents,
+    )
 
 
 def task_count_submission(*, task: Task) -> bool:
@@ -447,14 +441,19 @@ def task_count_submission(*, task: Task) -> bool:
     True when the task is now complete and not a control task (its answers can be
     aggregated or decided). Used by label and validation submissions alike.
     """
-    params = {
+    return _count_slot(task, _COUNT_SQL)
+
+
+def _count_slot(task: Task, sql: str, **params) -> bool:
+    """Run `sql`, a statement ending in _COUNT_SQL, with the count's parameters."""
+    params |= {
         "now": timezone.now(),
         "overlap": task.project.overlap,
         "complete": Task.Status.COMPLETE,
         "task": task.pk,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_COUNT_SQL, params)
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     return bool(row and row[0])
 
