@@ -10,7 +10,7 @@ RUN pip install --upgrade pip && pip install -c requirements.lock ".[native]"
 # The detector's rule modules compiled to C (annotator/detection/native.py); the
 # compiler goes again once they are built.
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
-    && python -m annotator.detection.native build \
+    && python -m annotator.detection build \
     && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 
 COPY manage.py ./

@@ -1,9 +1,10 @@
 """The rule-based detector compiled to C with mypyc, when it has been built.
 
-The rule modules are plain, fully annotated Python. `python -m annotator.detection.native
-build` (run by `make native`, which `make demo` and `make test` depend on) compiles them
-with mypyc into C extensions that run the same code about 1.3-1.5x faster, and puts them
-in `compiled/` beside this file with a manifest of what they were built from. On import
+The rule modules are plain, fully annotated Python. `python -m annotator.detection build`
+compiles them with mypyc into C extensions that run the same code about 1.3-1.5x
+faster, and puts them in `compiled/` beside this file with a manifest of what they were
+built from; `ensure` (`make native`, which `make demo` and `make test` run) builds only
+when there is no build matching the sources, every library present. On import
 the package calls `use_compiled(__path__)`: it puts that folder first on the package's
 search path, so that `annotator.detection.context` and its siblings load compiled, only
 when the manifest matches the sources and this Python (version and extension suffix).
@@ -11,7 +12,7 @@ Otherwise (not built, a source edited since, another Python, ANNOTATOR_NATIVE_DE
 the package runs as pure Python, the same code and the same answers; a stale build is
 logged, never loaded. This module and the package's `__init__` are never compiled.
 
-    python -m annotator.detection.native build | status | clean
+    python -m annotator.detection ensure | build | status | clean   (__main__.py)
 """
 
 import hashlib
@@ -56,11 +57,22 @@ def status(sources: Path = SOURCES, compiled: Path = COMPILED) -> str:
     """'compiled' (a build matching the sources), 'stale', 'absent' or 'disabled'."""
     if os.environ.get(SWITCH, "1") == "0":
         return "disabled"
+    return build_state(sources, compiled)
+
+
+def build_state(sources: Path = SOURCES, compiled: Path = COMPILED) -> str:
+    """The build's state, whatever ANNOTATOR_NATIVE_DETECTOR says."""
     try:
         recorded = json.loads((compiled / MANIFEST).read_text())
     except (OSError, ValueError):
         return "absent"
-    return "compiled" if recorded == expected_manifest(sources) else "stale"
+    if recorded != expected_manifest(sources):
+        return "stale"
+    # Every library, or none is used: a missing module would load as Python beside
+    # compiled siblings that expect its compiled classes.
+    suffix = recorded["ext_suffix"]
+    names = [*MODULES, GROUP.rsplit(".", 1)[1] + "__mypyc"]
+    return "compiled" if all((compiled / f"{n}{suffix}").is_file() for n in names) else "stale"
 
 
 def use_compiled(path: list[str], sources: Path = SOURCES, compiled: Path = COMPILED) -> bool:
@@ -111,21 +123,3 @@ def build(sources: Path = SOURCES, compiled: Path = COMPILED) -> None:
         for library in built.iterdir():
             shutil.copy2(library, compiled / library.name)
     (compiled / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-
-
-def main(argv: list[str]) -> int:
-    command = argv[0] if argv else "status"
-    if command == "build":
-        build()
-        print(f"compiled {len(MODULES)} modules into {COMPILED}")
-    elif command == "clean":
-        shutil.rmtree(COMPILED, ignore_errors=True)
-    elif command != "status":
-        print(__doc__.strip().splitlines()[-1].strip(), file=sys.stderr)
-        return 2
-    print(f"detector: {status()}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))

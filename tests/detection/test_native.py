@@ -25,6 +25,8 @@ def fake_package(tmp_path):
 
 def record_build(sources, compiled):
     manifest = native.expected_manifest(sources)
+    for name in [*native.MODULES, "_native__mypyc"]:
+        (compiled / f"{name}{manifest['ext_suffix']}").write_bytes(b"")
     (compiled / native.MANIFEST).write_text(json.dumps(manifest))
 
 
@@ -50,6 +52,27 @@ def test_a_build_of_these_sources_is_used_and_nothing_else_is(tmp_path, monkeypa
     monkeypatch.setenv(native.SWITCH, "0")
     assert native.status(sources, compiled) == "disabled"
     assert native.use_compiled(path, sources, compiled) is False
+
+
+def test_a_build_missing_one_library_is_stale(tmp_path):
+    sources, compiled = fake_package(tmp_path)
+    record_build(sources, compiled)
+    next(compiled.glob("context.*")).unlink()
+    path = [str(sources)]
+    assert native.status(sources, compiled) == "stale"
+    assert native.use_compiled(path, sources, compiled) is False
+    assert path == [str(sources)]
+
+
+def test_the_command_reports_the_state_and_refuses_an_unknown_word(capsys):
+    from annotator.detection.__main__ import main
+
+    assert main(["status"]) == 0
+    assert capsys.readouterr().out == f"detector: {native.status()}\n"
+    assert main(["ensure"]) == 0  # the suite's build is fresh: nothing to do
+    assert "compiled 12 modules" not in capsys.readouterr().out
+    assert main(["rebuild"]) == 2
+    assert "usage:" in capsys.readouterr().err
 
 
 def test_a_build_for_another_python_is_stale(tmp_path):
