@@ -41,49 +41,46 @@ def control_is_due(*, served: int, rate: float) -> bool:
 
 
 CLAIM_ATTEMPTS = 5
-# Candidates the pool query hands to the lock: enough that a few held rows (skip_locked)
-# or a slot taken meanwhile do not end the search early.
-CLAIM_BATCH = 8
 
 _A, _T = Assignment._meta.db_table, Task._meta.db_table
 _LIVE_SQL = (
     "(a.status = 'submitted' OR (a.status = 'in_progress' AND a.lease_expires_at > %(now)s))"
 )
 
+# An assignment's project, read by the task's primary key for each of the annotator's
+# assignments: a correlated subquery, which the planner cannot turn into a join that
+# reads the project's every task when its statistics are wrong or missing.
+_IN_PROJECT = f"(SELECT project_id FROM {_T} WHERE id = {{a}}.task_id) = %(project)s"
+
 # One statement: mark the annotator's ran-out leases in the project EXPIRED, count what
-# they were served (for the control spacing), and lock the first claimable task, the due
-# kind (control or not) first, then closest to completion. The inner query sorts the
-# project's open tasks on plain columns and tests the per-task conditions only until it
-# has CLAIM_BATCH candidates (OFFSET 0 keeps them from being pushed under the sort, where
-# they would run for every open task).
+# they were served (for the control spacing), and lock the first claimable task of the
+# due kind (control or not; the other kind when `flip`), closest to completion first.
+# The candidates come in the order of task_claim_idx, so the per-task tests run only
+# until one passes and its row can be locked: the cost does not grow with the number of
+# open tasks, and the plan does not depend on statistics (a freshly imported project has
+# none until ANALYZE runs). Always one row; its task is NULL when none is claimable.
 _CLAIM_SQL = f"""
 WITH expired AS (
     UPDATE {_A} SET status = 'expired', updated_at = %(now)s
     WHERE annotator_id = %(annotator)s AND status = 'in_progress'
-      AND lease_expires_at <= %(now)s
-      AND task_id IN (SELECT id FROM {_T} WHERE project_id = %(project)s)
+      AND lease_expires_at <= %(now)s AND {_IN_PROJECT.format(a=_A)}
 ), want AS (
     SELECT %(every)s > 0 AND (count(*) + 1) %% GREATEST(%(every)s, 1) = 0 AS control
-    FROM {_A} a JOIN {_T} t ON t.id = a.task_id
-    WHERE a.annotator_id = %(annotator)s AND t.project_id = %(project)s
+    FROM {_A} a WHERE a.annotator_id = %(annotator)s AND {_IN_PROJECT.format(a="a")}
 )
-SELECT t.id, COALESCE(t.target_overlap, %(overlap)s) FROM {_T} t
-WHERE t.status = 'open' AND t.id = ANY(ARRAY(
-    SELECT c.id FROM (
-        SELECT id, target_overlap FROM {_T}
-        WHERE project_id = %(project)s AND status = 'open' AND NOT (id = ANY(%(full)s))
-        ORDER BY is_control = (SELECT control FROM want) DESC, submitted_count DESC, id
-        OFFSET 0
-    ) c
-    WHERE NOT EXISTS (
-        SELECT 1 FROM {_A} a WHERE a.task_id = c.id AND a.annotator_id = %(annotator)s
-    )
-    AND (SELECT count(*) FROM {_A} a WHERE a.task_id = c.id AND {_LIVE_SQL})
-        < COALESCE(c.target_overlap, %(overlap)s)
-    LIMIT {CLAIM_BATCH}
-))
-ORDER BY t.is_control = (SELECT control FROM want) DESC, t.submitted_count DESC, t.id
-LIMIT 1 FOR UPDATE OF t SKIP LOCKED
+SELECT c.id, c.target FROM want LEFT JOIN LATERAL (
+    SELECT t.id, COALESCE(t.target_overlap, %(overlap)s) AS target FROM {_T} t
+    WHERE t.project_id = %(project)s AND t.status = 'open'
+      AND t.is_control = (want.control <> %(flip)s)
+      AND NOT (t.id = ANY(%(full)s))
+      AND (  -- one probe of the task's assignments: a free slot, none of them this annotator's
+          SELECT count(*) FILTER (WHERE {_LIVE_SQL}) < COALESCE(t.target_overlap, %(overlap)s)
+             AND NOT COALESCE(bool_or(a.annotator_id = %(annotator)s), false)
+          FROM {_A} a WHERE a.task_id = t.id
+      )
+    ORDER BY t.submitted_count DESC, t.id
+    LIMIT 1 FOR UPDATE OF t SKIP LOCKED
+) c ON true
 """
 
 # The slot count again, now that the task row is locked: the claim statement's snapshot
@@ -112,27 +109,23 @@ def _claim(*, annotator, project: Project) -> Assignment | None:
     """
     if connection.vendor != "postgresql":
         return _claim_portable(annotator=annotator, project=project)
-    now = timezone.now()
-    params = {
-        "now": now,
-        "annotator": annotator.pk,
-        "project": project.pk,
-        "overlap": project.overlap,
-        "every": _control_every(project.control_rate),
-        "lease": now + timedelta(seconds=project.lease_seconds),
-        "full": [],
-    }
+    params = _claim_params(annotator=annotator, project=project)
     with transaction.atomic(), connection.cursor() as cursor:
-        for _ in range(CLAIM_ATTEMPTS):
+        attempts = 0
+        while attempts < CLAIM_ATTEMPTS:
             cursor.execute(_CLAIM_SQL, params)
-            row = cursor.fetchone()
-            if row is None:
-                return None
-            cursor.execute(_INSERT_SQL, params | {"task": row[0], "target": row[1]})
+            task, target = cursor.fetchone()
+            if task is None:  # nothing of the due kind: the other kind, then nothing
+                if params["flip"]:
+                    return None
+                params["flip"] = True
+                continue
+            cursor.execute(_INSERT_SQL, params | {"task": task, "target": target})
             inserted = cursor.fetchone()
             if inserted is not None:
                 break
-            params["full"] = [*params["full"], row[0]]
+            params["full"] = [*params["full"], task]  # filled since the statement's snapshot
+            attempts += 1
         else:
             return None
     claimed = (
@@ -142,6 +135,21 @@ def _claim(*, annotator, project: Project) -> Assignment | None:
     )
     claimed.task.project = project  # the caller's row: its columns need not be read again
     return claimed
+
+
+def _claim_params(*, annotator, project: Project) -> dict:
+    """The parameters of _CLAIM_SQL and _INSERT_SQL for a first attempt."""
+    now = timezone.now()
+    return {
+        "now": now,
+        "annotator": annotator.pk,
+        "project": project.pk,
+        "overlap": project.overlap,
+        "every": _control_every(project.control_rate),
+        "lease": now + timedelta(seconds=project.lease_seconds),
+        "full": [],  # tasks found full under the lock: not tried again
+        "flip": False,  # True: the kind that is not due
+    }
 
 
 def _claim_portable(*, annotator, project: Project) -> Assignment | None:
