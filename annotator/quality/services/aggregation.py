@@ -107,7 +107,10 @@ def task_aggregate(*, task: Task) -> Task:
     Safe to run twice: the round's final spans are recomputed and replaced, the
     agreement is counted once, and the validation task is created once per round.
     """
-    task = Task.objects.select_for_update().select_related("project", "snippet").get(pk=task.pk)
+    # Only the task's row: FOR UPDATE of the joined project would block every submit's
+    # foreign-key check on it (KEY SHARE) until this job commits.
+    tasks = Task.objects.select_for_update(of=("self",)).select_related("project", "snippet")
+    task = tasks.get(pk=task.pk)
     if task.status != Task.Status.COMPLETE or not is_aggregated(task):
         return task
     project = task.project

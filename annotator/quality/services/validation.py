@@ -136,8 +136,8 @@ def validation_submit(
     Idempotent like `assignment_submit`: a second submit returns the first answer.
     The last answer of the round enqueues `validation_decide` on commit.
     """
-    locked = Assignment.objects.select_for_update().select_related("task__project", "task__snippet")
-    locked = locked.get(pk=assignment.pk)
+    locked = Assignment.objects.select_for_update(of=("self",))  # not the shared project row
+    locked = locked.select_related("task__project", "task__snippet").get(pk=assignment.pk)
     if locked.status == Assignment.Status.SUBMITTED:
         return locked.annotation
     task = locked.task
@@ -186,7 +186,7 @@ def _ballots(task: Task) -> list[Ballot]:
 @transaction.atomic
 def validation_decide(*, task: Task) -> Task:
     """Decide a COMPLETE validation task; a no-op for any other (safe to run twice)."""
-    task = Task.objects.select_for_update().select_related("project").get(pk=task.pk)
+    task = _task_locked(task.pk)
     if task.status != Task.Status.COMPLETE or task.project.kind != Project.Kind.VALIDATION:
         return task
     decision = decide(_ballots(task), len(task.review_spans))
@@ -195,10 +195,15 @@ def validation_decide(*, task: Task) -> Task:
     source = task.source_task
     if source is None:
         return task
-    source = Task.objects.select_for_update().select_related("project").get(pk=source.pk)
+    source = _task_locked(source.pk)
     _mark_spans(source, task.round, task.review_spans, decision)
     _settle(source, accepted=decision.accepted, max_rounds=task.project.max_rounds)
     return task
+
+
+def _task_locked(pk: int) -> Task:
+    """The task with its project, locking only the task's row (not the shared project's)."""
+    return Task.objects.select_for_update(of=("self",)).select_related("project").get(pk=pk)
 
 
 def _mark_spans(source: Task, round_: int, shown: list[dict], decision: Decision) -> None:
