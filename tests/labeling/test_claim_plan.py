@@ -19,7 +19,6 @@ pytestmark = pytest.mark.django_db
 OPEN_TASKS = 300
 
 
-
 def _task_rows_read(sql: str, params: dict) -> int:
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
