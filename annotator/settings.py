@@ -176,6 +176,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection before and after every job, so
+# each job opened a new one (a PostgreSQL backend started, authenticated and dropped per
+# aggregation). Past this many jobs it still does; until then annotator.celery treats
+# connections as a request does: CONN_MAX_AGE and the health check decide.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 10_000)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 3600)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3900)
 # A job whose worker died unacknowledged is handed out again after this many seconds; it
