@@ -1,8 +1,9 @@
-"""The quality jobs lock the rows they change, never the project row every submit needs.
+"""The quality jobs never hold the project row against the submits that need it.
 
 Each submit inserts rows whose foreign key points at the project (its ledger entry), and
 PostgreSQL checks such a key by taking a KEY SHARE lock on the project row. A job that
-held the project row FOR UPDATE made every submit in the project wait for it. Each test
+held the project row FOR UPDATE made every submit in the project wait for it; a project
+recompute, which must exclude another, takes FOR NO KEY UPDATE, which does not. Each test
 runs the service inside an open transaction and asks from a second connection, with
 NOWAIT, which rows it can still lock.
 """
@@ -64,6 +65,16 @@ def test_aggregating_a_task_locks_the_task_but_not_its_project(generation):
     with transaction.atomic():
         aggregation.task_aggregate(task=task)
         assert _task_held(task)
+        assert _project_free(generation)
+
+
+def test_a_project_recompute_excludes_another_but_not_the_submits(generation):
+    tasks = [make_task(generation) for _ in range(2)]
+    for _ in tasks:
+        label(annotator(), generation, [JANE, HOST])
+    with transaction.atomic():
+        assert aggregation.project_reaggregate(project=generation) == 2
+        assert not _lockable(Project._meta.db_table, generation.pk, "NO KEY UPDATE")
         assert _project_free(generation)
 
 

@@ -181,7 +181,9 @@ def project_reaggregate(*, project: Project, method: str | None = None) -> int:
     that. Only spans and confidences change: tasks are not reopened, and tasks whose
     validation is decided keep the spans the validators judged. Returns the task count.
     """
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    # One recompute per project at a time; NO KEY: submits' foreign-key checks on the
+    # project row (KEY SHARE) go on meanwhile, even through a long Dawid-Skene run.
+    project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     if project.kind != Project.Kind.GENERATION:
         return 0
     method = method or project.aggregation_method
