@@ -20,9 +20,9 @@ def task_aggregate(task_id: int) -> None:
     from annotator.projects.models import Task
     from annotator.quality.services import aggregation
 
-    task = Task.objects.filter(pk=task_id).first()
-    if task is None:
-        return
+    task = Task.objects.only("project_id", "status").filter(pk=task_id).first()
+    if task is None or task.status != Task.Status.COMPLETE:
+        return  # gone, reopened, or aggregated already by another task's job (a batch)
     aggregation.task_aggregate(task=task)
 
 

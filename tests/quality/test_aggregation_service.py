@@ -185,3 +185,57 @@ def test_dawid_skene_reaggregates_the_whole_project_in_one_vote(project):
 
 def test_a_missing_task_is_ignored_by_the_job():
     jobs.task_aggregate(987654)
+
+
+def test_one_job_aggregates_the_project_tasks_waiting_for_theirs(project, requester, dataset):
+    project.confidence_threshold, project.max_overlap = 0.7, 5
+    project.save()
+    settled = _three_answers(project, last=(JANE, HOST))  # every span 3 of 3
+    doubtful = _three_answers(project)  # the IP at 2 of 3, under 0.7
+    other_project = factories.ProjectFactory(owner=requester, dataset=dataset, overlap=1)
+    elsewhere = make_task(other_project)
+    label(annotator(), other_project, [JANE])
+
+    jobs.task_aggregate(doubtful.pk)
+    settled.refresh_from_db()
+    doubtful.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert settled.status == Task.Status.FINAL and settled.agreement_counted
+    assert _rows(settled) == [
+        (17, 25, "NAME", 1.0, 3, "majority", 1),
+        (55, 64, "IP_ADDRESS", 1.0, 3, "majority", 1),
+    ]
+    assert (doubtful.status, doubtful.target_overlap) == (Task.Status.OPEN, 4)
+    assert not doubtful.agreement_counted
+    assert elsewhere.status == Task.Status.COMPLETE and elsewhere.aggregated_at is None
+    assert Agreement.objects.get(project=project).state["tasks"] == 1
+
+    jobs.task_aggregate(settled.pk)  # its own job, later: nothing left to do
+    assert Agreement.objects.get(project=project).state["tasks"] == 1
+    assert FinalSpan.objects.filter(task=settled).count() == 2
+
+
+def test_a_batch_is_capped_and_starts_with_the_job_own_task(project, monkeypatch):
+    monkeypatch.setattr(aggregation, "AGGREGATE_BATCH", 2)
+    tasks = [_three_answers(project) for _ in range(3)]
+    jobs.task_aggregate(tasks[2].pk)
+    statuses = [Task.objects.get(pk=t.pk).status for t in tasks]
+    assert statuses == [Task.Status.FINAL, Task.Status.COMPLETE, Task.Status.FINAL]
+
+
+def test_each_task_of_a_batch_gets_the_spans_it_gets_alone(project, requester, dataset):
+    answers = [[JANE, HOST], [JANE], [HOST_AS_PASSWORD], [JANE, HOST_AS_PASSWORD]]
+    alone = factories.ProjectFactory(owner=requester, dataset=dataset, overlap=3)
+    expected, got = [], []
+    for target, batched in ((alone, False), (project, True)):
+        tasks = [make_task(target) for _ in range(3)]
+        for n in range(9):  # each task's three answers differ
+            label(annotator(), target, answers[n % 4])
+            if not batched and n % 3 == 2:
+                jobs.task_aggregate(Task.objects.filter(project=target, status="complete")[0].pk)
+        if batched:
+            jobs.task_aggregate(tasks[0].pk)
+        rows = [_rows(task) for task in tasks]
+        (got if batched else expected).append([[r[:5] for r in task] for task in rows])
+    assert got == expected
+    assert any(len(task) > 0 for task in got[0])

@@ -22,12 +22,17 @@ from tests.quality.flow import HOST, JANE, annotator, judge, label, make_task
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def _other_connection() -> psycopg.Connection:
+    """A connection to the test database of its own, as another process would have."""
+    db = connection.settings_dict
+    return psycopg.connect(
+        dbname=db["NAME"], host=db["HOST"], port=db["PORT"] or None, user=db["USER"]
+    )
+
+
 def _lockable(table: str, pk: int, mode: str) -> bool:
     """Whether another connection can lock row `pk` of `table` in `mode` right now."""
-    db = connection.settings_dict
-    with psycopg.connect(
-        dbname=db["NAME"], host=db["HOST"], port=db["PORT"] or None, user=db["USER"]
-    ) as other:
+    with _other_connection() as other:
         try:
             other.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR {mode} NOWAIT", [pk])
         except psycopg.errors.LockNotAvailable:
@@ -102,3 +107,18 @@ def test_deciding_a_validation_task_leaves_both_projects_free(generation, checke
         validation.validation_decide(task=decided)
         assert _task_held(decided) and _task_held(source)
         assert _project_free(checker) and _project_free(generation)
+
+
+def test_a_batch_skips_the_tasks_another_job_holds(generation):
+    first, held = make_task(generation), make_task(generation)
+    for _ in range(2):
+        label(annotator(), generation, [JANE, HOST])
+    with _other_connection() as other:  # another job, busy with `held`
+        other.execute(f"SELECT 1 FROM {Task._meta.db_table} WHERE id = %s FOR UPDATE", [held.pk])
+        jobs.task_aggregate(first.pk)  # does not wait for it, and leaves it alone
+        statuses = list(
+            Task.objects.filter(pk__in=[first.pk, held.pk]).order_by("pk").values_list("status")
+        )
+        assert statuses == [(Task.Status.FINAL,), (Task.Status.COMPLETE,)]
+    jobs.task_aggregate(held.pk)
+    assert Task.objects.get(pk=held.pk).status == Task.Status.FINAL

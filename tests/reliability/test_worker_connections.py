@@ -32,7 +32,10 @@ def _worker_backends() -> dict[int, object]:
         return dict(cursor.fetchall())
 
 
-def _aggregate_on(queue: str, task: Task) -> None:
+def _aggregate_on(queue: str, project) -> None:
+    """One new task answered, then its job on the worker (alone, so it is that job's)."""
+    task = make_task(project)
+    label(annotator(), project, [JANE, HOST])
     jobs.task_aggregate.apply_async((task.pk,), queue=queue)
     wait_for(
         lambda: Task.objects.get(pk=task.pk).status == Task.Status.FINAL,
@@ -44,24 +47,21 @@ def _aggregate_on(queue: str, task: Task) -> None:
 
 def test_jobs_share_one_connection_and_a_killed_one_is_replaced(requester, dataset, tmp_path):
     project = factories.ProjectFactory(owner=requester, dataset=dataset, overlap=1)
-    tasks = [make_task(project) for _ in range(4)]
-    for _ in tasks:
-        label(annotator(), project, [JANE, HOST])
     queue = f"connections-{uuid.uuid4().hex[:8]}"
     worker = Worker(queue=queue, broker=os.environ["REDIS_URL"], log=tmp_path / "worker.log")
     worker.start()
     try:
-        _aggregate_on(queue, tasks[0])
+        _aggregate_on(queue, project)
         first = _worker_backends()
-        _aggregate_on(queue, tasks[1])
+        _aggregate_on(queue, project)
         assert len(first) == 1, first  # the worker's connection outlived its job
         assert _worker_backends() == first  # and the next job used it
 
         with connection.cursor() as cursor:  # what a database restart does to it
             cursor.execute("SELECT pg_terminate_backend(%s)", [next(iter(first))])
         wait_for(lambda: not _worker_backends(), timeout=10, what="the backend to end")
-        _aggregate_on(queue, tasks[2])
-        _aggregate_on(queue, tasks[3])
+        _aggregate_on(queue, project)
+        _aggregate_on(queue, project)
         replaced = _worker_backends()
     finally:
         worker.stop()

@@ -1,8 +1,9 @@
 """Writes of the aggregation step: final spans, dynamic overlap, agreement.
 
 A generation task that reached its overlap is aggregated by `task_aggregate` (run by
-`quality.jobs.task_aggregate`). The pure vote lives in `quality.aggregation`; this
-module loads the round's answers, stores the result and decides what happens next:
+`quality.jobs.task_aggregate`), together with the project's other tasks waiting for
+theirs, in one batch. The pure vote lives in `quality.aggregation`; this module loads the
+rounds' answers, stores the result and decides what happens next:
 
 * the final spans of the task's current round are replaced in one transaction, so a
   job that runs twice leaves the same rows;
@@ -19,9 +20,11 @@ Control tasks (they have gold) and quiz projects are never aggregated.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import reduce
+from operator import or_
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.utils import timezone
 
 from annotator.labeling.models import Assignment, Span
@@ -32,28 +35,36 @@ from annotator.quality.models import Skill
 from annotator.quality.spans import LabeledSpan
 
 
-def _round_assignments(task: Task):
-    """Submitted assignments of the task's current round."""
-    submitted = Assignment.objects.filter(task=task, status=Assignment.Status.SUBMITTED)
-    if task.round_started_at is not None:
-        submitted = submitted.filter(submitted_at__gte=task.round_started_at)
-    return submitted.order_by("pk")
-
-
 def task_answers(task: Task) -> list[aggregation.Answer]:
     """The current round's answers of a task as `aggregation.Answer`s (empty = "no PII")."""
-    assignments = list(_round_assignments(task).values_list("pk", "annotator_id"))
-    spans: dict[int, list[LabeledSpan]] = {pk: [] for pk, _ in assignments}
+    return tasks_answers([task])[task.pk]
+
+
+def tasks_answers(tasks: Sequence[Task]) -> dict[int, list[aggregation.Answer]]:
+    """`task_answers` for several tasks (snippets loaded) in two queries, by task id."""
+    by_id = {task.pk: task for task in tasks}
+    rows = (
+        Assignment.objects.filter(task__in=by_id, status=Assignment.Status.SUBMITTED)
+        .order_by("pk")
+        .values_list("pk", "task_id", "annotator_id", "submitted_at")
+    )
+    current = [  # of each task's current round: answers since it started
+        (pk, task_id, annotator_id)
+        for pk, task_id, annotator_id, submitted_at in rows
+        if by_id[task_id].round_started_at is None
+        or submitted_at >= by_id[task_id].round_started_at
+    ]
+    spans: dict[int, list[LabeledSpan]] = {pk: [] for pk, _, _ in current}
     rows = Span.objects.filter(annotation__assignment_id__in=spans).values_list(
         "annotation__assignment_id", "start", "end", "category", "context"
     )
     for assignment_id, start, end, category, context in rows:
         spans[assignment_id].append(LabeledSpan(start, end, category, context))
-    text = task.snippet.text
-    return [
-        aggregation.Answer(task.pk, annotator_id, text, tuple(spans[pk]))
-        for pk, annotator_id in assignments
-    ]
+    answers: dict[int, list[aggregation.Answer]] = {pk: [] for pk in by_id}
+    for pk, task_id, annotator_id in current:
+        text = by_id[task_id].snippet.text
+        answers[task_id].append(aggregation.Answer(task_id, annotator_id, text, tuple(spans[pk])))
+    return answers
 
 
 def project_skills(project: Project, annotator_ids: Iterable[int]) -> dict[int, float]:
@@ -75,83 +86,128 @@ def _vote(
     return aggregation.aggregate(answers, method, skills)
 
 
-def _store(task: Task, spans: Sequence[aggregation.FinalSpan], method: str) -> None:
-    FinalSpan.objects.filter(task=task, round=task.round).delete()
-    FinalSpan.objects.bulk_create(
-        FinalSpan(
-            task=task,
-            start=s.start,
-            end=s.end,
-            category=s.category,
-            context=s.context,
-            confidence=min(1.0, max(0.0, s.confidence)),
-            support=s.support,
-            method=method,
-            round=task.round,
+def _store(tasks: Sequence[Task], final: dict[int, list], method: str) -> None:
+    """Replace the final spans of each task's current round with `final[task.pk]`."""
+    now = timezone.now()
+    for chunk in _chunks(tasks, 500):
+        by_round: dict[int, list[int]] = {}
+        for task in chunk:
+            by_round.setdefault(task.round, []).append(task.pk)
+        rounds = [Q(task__in=ids, round=r) for r, ids in by_round.items()]
+        FinalSpan.objects.filter(reduce(or_, rounds)).delete()
+        FinalSpan.objects.bulk_create(
+            FinalSpan(
+                task=task,
+                start=s.start,
+                end=s.end,
+                category=s.category,
+                context=s.context,
+                confidence=min(1.0, max(0.0, s.confidence)),
+                support=s.support,
+                method=method,
+                round=task.round,
+            )
+            for task in chunk
+            for s in final.get(task.pk, [])
         )
-        for s in spans
-    )
-    task.aggregated_at, task.aggregation_method = timezone.now(), method
-    task.save(update_fields=["aggregated_at", "aggregation_method", "updated_at"])
+        for task in chunk:
+            task.aggregated_at, task.aggregation_method, task.updated_at = now, method, now
+        Task.objects.bulk_update(chunk, ["aggregated_at", "aggregation_method", "updated_at"])
 
 
-def is_aggregated(task: Task) -> bool:
-    """Only generation tasks get final spans: control tasks have gold, quizzes are exams."""
-    return task.project.kind == Project.Kind.GENERATION and not task.is_control
+def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
+    return (items[i : i + size] for i in range(0, len(items), size))
+
+
+# Completed tasks one job aggregates together: its own and others of the project still
+# waiting for theirs, whose jobs then find them done. Per task the result is the same as
+# alone: majority and weighted votes are per item, and Dawid-Skene votes task by task
+# here as before (its project-wide vote is project_reaggregate's).
+AGGREGATE_BATCH = 50
 
 
 @transaction.atomic
 def task_aggregate(*, task: Task) -> Task:
     """Aggregate a COMPLETE task's current round; a no-op for any other task.
 
-    Safe to run twice: the round's final spans are recomputed and replaced, the
-    agreement is counted once, and the validation task is created once per round.
+    Other COMPLETE tasks of the project that no other job holds are aggregated with it,
+    up to AGGREGATE_BATCH in all. Safe to run twice: the round's final spans are
+    recomputed and replaced, the agreement is counted once per task, and the validation
+    task is created once per round. Returns the task as it now is.
     """
-    # Only the task's row: FOR UPDATE of the joined project would block every submit's
-    # foreign-key check on it (KEY SHARE) until this job commits.
-    tasks = Task.objects.select_for_update(of=("self",)).select_related("project", "snippet")
-    task = tasks.get(pk=task.pk)
-    if task.status != Task.Status.COMPLETE or not is_aggregated(task):
+    batch = _waiting_batch(task)
+    if not batch:
         return task
-    project = task.project
-    answers = task_answers(task)
-    spans = _vote(project, answers, project.aggregation_method).get(task.pk, [])
-    _store(task, spans, project.aggregation_method)
-    wants_more = aggregation.needs_more_annotators(spans, project.confidence_threshold)
-    if wants_more and len(answers) < project.overlap_ceiling:
-        return _reopen(task, extra=1)
-    task.status = Task.Status.FINAL
-    task.save(update_fields=["status", "updated_at"])
-    _count_agreement(task, answers)
-    _send_to_validation(task)
-    return task
+    project = batch[0].project
+    method = project.aggregation_method
+    answers = tasks_answers(batch)
+    if method == AggregationMethod.DAWID_SKENE:
+        final = {}
+        for one in batch:
+            final |= _vote(project, answers[one.pk], method)
+    else:
+        final = _vote(project, [a for one in batch for a in answers[one.pk]], method)
+    _store(batch, final, method)
+    settled = []
+    for one in batch:
+        doubtful = aggregation.needs_more_annotators(
+            final.get(one.pk, []), project.confidence_threshold
+        )
+        if doubtful and len(answers[one.pk]) < project.overlap_ceiling:
+            one.status, one.target_overlap = Task.Status.OPEN, one.submitted_count + 1
+        else:
+            one.status = Task.Status.FINAL
+            settled.append(one)
+    _count_agreement(project, settled, answers)
+    Task.objects.bulk_update(batch, ["status", "target_overlap", "agreement_counted"])
+    _send_to_validation(project, settled)
+    return next((one for one in batch if one.pk == task.pk), task)
 
 
-def _reopen(task: Task, *, extra: int) -> Task:
-    task.status = Task.Status.OPEN
-    task.target_overlap = task.submitted_count + extra
-    task.save(update_fields=["status", "target_overlap", "updated_at"])
-    return task
+def _waiting_batch(task: Task) -> list[Task]:
+    """`task` first if it is waiting for aggregation, then others of its project, locked.
+
+    Waiting: COMPLETE, not a control task, in a generation project. Rows another job has
+    locked are skipped (SKIP LOCKED): that job is aggregating them.
+    """
+    waiting = Task.objects.filter(
+        project_id=task.project_id,
+        project__kind=Project.Kind.GENERATION,
+        status=Task.Status.COMPLETE,
+        is_control=False,
+    )
+    return list(
+        waiting.select_for_update(of=("self",), skip_locked=True)
+        .select_related("project", "snippet")
+        .order_by(Case(When(pk=task.pk, then=0), default=1), "pk")[:AGGREGATE_BATCH]
+    )
 
 
-def _count_agreement(task: Task, answers: Sequence[aggregation.Answer]) -> None:
-    if task.agreement_counted:
+def _count_agreement(
+    project: Project, settled: Sequence[Task], answers: dict[int, list[aggregation.Answer]]
+) -> None:
+    """Add the answers of the settled tasks not yet counted to the project's agreement."""
+    fresh = [task for task in settled if not task.agreement_counted]
+    if not fresh:
         return
-    row, _ = Agreement.objects.select_for_update().get_or_create(project_id=task.project_id)
+    row, _ = Agreement.objects.select_for_update().get_or_create(project_id=project.pk)
     state = AgreementState.from_dict(row.state) if row.state else AgreementState()
-    state.add_task(answers)
+    for task in fresh:
+        state.add_task(answers[task.pk])
+        task.agreement_counted = True
     row.state = state.to_dict()
     row.save(update_fields=["state", "updated_at"])
-    task.agreement_counted = True
-    task.save(update_fields=["agreement_counted", "updated_at"])
 
 
-def _send_to_validation(task: Task) -> None:
+def _send_to_validation(project: Project, settled: Sequence[Task]) -> None:
     from annotator.quality.services.validation import validation_task_create
 
-    checker = task.project.validation_projects.filter(kind=Project.Kind.VALIDATION).first()
+    if not settled:
+        return
+    checker = project.validation_projects.filter(kind=Project.Kind.VALIDATION).first()
     if checker is not None:
-        validation_task_create(generation_task=task, validation_project=checker)
+        for task in settled:
+            validation_task_create(generation_task=task, validation_project=checker)
 
 
 def project_agreement(project: Project) -> AgreementState:
@@ -188,10 +244,9 @@ def project_reaggregate(*, project: Project, method: str | None = None) -> int:
         return 0
     method = method or project.aggregation_method
     tasks = list(_aggregated_tasks(project).select_for_update(of=("self",)))
-    answers = [answer for task in tasks for answer in task_answers(task)]
-    final = _vote(project, answers, method)
-    for task in tasks:
-        _store(task, final.get(task.pk, []), method)
+    answers = tasks_answers(tasks)
+    final = _vote(project, [a for task in tasks for a in answers[task.pk]], method)
+    _store(tasks, final, method)
     return len(tasks)
 
 
@@ -217,5 +272,5 @@ def project_aggregation_compare(
     For comparing the stored method with the others (the same answers, three votes).
     """
     tasks = list(_aggregated_tasks(project))
-    answers = [answer for task in tasks for answer in task_answers(task)]
+    answers = [a for each in tasks_answers(tasks).values() for a in each]
     return {method: _vote(project, answers, method) for method in aggregation.METHODS}
