@@ -22,12 +22,16 @@ from tests.reliability.processes import Worker, wait_for
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
+APP_NAME = f"worker-connections-{uuid.uuid4().hex[:8]}"  # the worker's, via PGAPPNAME
+
+
 def _worker_backends() -> dict[int, object]:
-    """Backend pid -> start time of the other client connections to the test database."""
+    """Backend pid -> start time of the worker's connections to the test database."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid, backend_start FROM pg_stat_activity WHERE datname = current_database()"
-            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            "SELECT pid, backend_start FROM pg_stat_activity"
+            " WHERE datname = current_database() AND application_name = %s",
+            [APP_NAME],
         )
         return dict(cursor.fetchall())
 
@@ -48,7 +52,12 @@ def _aggregate_on(queue: str, project) -> None:
 def test_jobs_share_one_connection_and_a_killed_one_is_replaced(requester, dataset, tmp_path):
     project = factories.ProjectFactory(owner=requester, dataset=dataset, overlap=1)
     queue = f"connections-{uuid.uuid4().hex[:8]}"
-    worker = Worker(queue=queue, broker=os.environ["REDIS_URL"], log=tmp_path / "worker.log")
+    worker = Worker(
+        queue=queue,
+        broker=os.environ["REDIS_URL"],
+        log=tmp_path / "worker.log",
+        env={"PGAPPNAME": APP_NAME},  # libpq names the worker's connections
+    )
     worker.start()
     try:
         _aggregate_on(queue, project)

@@ -136,7 +136,7 @@ def task_aggregate(*, task: Task) -> Task:
     task is created once per round. Returns the task as it now is.
     """
     batch = _waiting_batch(task)
-    if not batch:
+    if not batch or batch[0].pk != task.pk:  # not waiting, or another job holds it
         return task
     project = batch[0].project
     method = project.aggregation_method
@@ -161,7 +161,7 @@ def task_aggregate(*, task: Task) -> Task:
     _count_agreement(project, settled, answers)
     Task.objects.bulk_update(batch, ["status", "target_overlap", "agreement_counted"])
     _send_to_validation(project, settled)
-    return next((one for one in batch if one.pk == task.pk), task)
+    return batch[0]
 
 
 def _waiting_batch(task: Task) -> list[Task]:
