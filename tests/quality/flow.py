@@ -24,6 +24,17 @@ def make_task(project, text: str = CODE, **kwargs):
     return factories.TaskFactory(project=project, snippet__source_file__content=content, **kwargs)
 
 
+def validation_project(generation: Project, **kwargs) -> Project:
+    """A validation project checking `generation`'s final spans (same owner and dataset)."""
+    return factories.ProjectFactory(
+        owner=generation.owner,
+        dataset=generation.dataset,
+        kind=Project.Kind.VALIDATION,
+        source_project=generation,
+        **kwargs,
+    )
+
+
 def annotator(name: str | None = None, skill: int | None = None):
     user = factories.UserFactory(username=name or f"worker{next(_unique)}")
     if skill is not None:

@@ -17,7 +17,7 @@ from annotator.projects.models import Project, Task
 from annotator.quality import jobs
 from annotator.quality.services import aggregation, validation
 from tests import factories
-from tests.quality.flow import HOST, JANE, annotator, judge, label, make_task
+from tests.quality.flow import HOST, JANE, annotator, judge, label, make_task, validation_project
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,14 +54,8 @@ def generation(requester, dataset):
 
 
 @pytest.fixture
-def checker(requester, dataset, generation):
-    return factories.ProjectFactory(
-        owner=requester,
-        dataset=dataset,
-        kind=Project.Kind.VALIDATION,
-        source_project=generation,
-        overlap=2,
-    )
+def checker(generation):
+    return validation_project(generation, overlap=2)
 
 
 def test_aggregating_a_task_locks_the_task_but_not_its_project(generation):

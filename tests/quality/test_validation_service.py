@@ -5,13 +5,22 @@ import pytest
 from annotator.core.exceptions import DomainError
 from annotator.labeling import services as labeling
 from annotator.labeling.models import SpanVerdict
-from annotator.projects.models import FinalSpan, Project, Task
+from annotator.projects.models import FinalSpan, Task
 from annotator.projects.services import SpanInput
 from annotator.quality import jobs
 from annotator.quality.services import validation
 from annotator.quality.services.validation import Ballot, decide
 from tests import factories
-from tests.quality.flow import EMAIL, HOST, JANE, annotator, judge, label, make_task
+from tests.quality.flow import (
+    EMAIL,
+    HOST,
+    JANE,
+    annotator,
+    judge,
+    label,
+    make_task,
+    validation_project,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +33,8 @@ def generation(requester, dataset):
 
 
 @pytest.fixture
-def checker(requester, dataset, generation):
-    return factories.ProjectFactory(
-        owner=requester,
-        dataset=dataset,
-        kind=Project.Kind.VALIDATION,
-        source_project=generation,
-        overlap=3,
-        max_rounds=2,
-    )
+def checker(generation):
+    return validation_project(generation, overlap=3, max_rounds=2)
 
 
 def _generated(generation, spans=(JANE, HOST)):

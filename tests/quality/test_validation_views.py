@@ -4,10 +4,10 @@ import pytest
 from django.urls import reverse
 
 from annotator.labeling.models import SpanVerdict
-from annotator.projects.models import Project, Task
+from annotator.projects.models import Task
 from annotator.quality import jobs
 from tests import factories
-from tests.quality.flow import CODE, annotator, judge, label, make_task
+from tests.quality.flow import CODE, annotator, judge, label, make_task, validation_project
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
@@ -19,14 +19,8 @@ def generation(requester, dataset):
 
 
 @pytest.fixture
-def checker(requester, dataset, generation):
-    return factories.ProjectFactory(
-        owner=requester,
-        dataset=dataset,
-        kind=Project.Kind.VALIDATION,
-        source_project=generation,
-        overlap=1,
-    )
+def checker(generation):
+    return validation_project(generation, overlap=1)
 
 
 @pytest.fixture
