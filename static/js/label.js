@@ -199,9 +199,14 @@
   }
 
   // --- actions ----------------------------------------------------------------------
-  // A real submit event: htmx sends it when it has taken the form over, and if a key
-  // beats htmx to a freshly swapped form, the browser posts it the plain way instead.
-  function send(form) { form.requestSubmit(); }
+  // A real submit event, sent by htmx. htmx takes over swapped-in forms only when the
+  // swap settles (~20 ms later), so a key pressed sooner would have the browser post the
+  // form the plain way and load a new page: process it now (htmx skips a form it already
+  // has). Without htmx the plain post is the fallback.
+  function send(form) {
+    if (window.htmx) { window.htmx.process(form); }
+    form.requestSubmit();
+  }
 
   function contextValue() {
     var checked = $("[data-span-form] input[name=context]:checked");

@@ -37,7 +37,9 @@
     var id = focusedSuggestion();
     if (id === null) { setStatus("Press S to go to a suggestion first."); return; }
     var form = $("[data-suggestion-" + kind + '="' + id + '"]');
-    if (form) { form.requestSubmit(); }
+    if (!form) { return; }
+    if (window.htmx) { window.htmx.process(form); } // as label.js's send: htmx, even before the swap settles
+    form.requestSubmit();
   }
 
   var KEYS = { s: focusNext, y: function () { act("accept"); }, r: function () { act("reject"); } };

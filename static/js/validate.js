@@ -127,6 +127,7 @@
     if (event.key === "Enter") {
       if (event.target.closest && event.target.closest("button, a, summary")) { return; }
       event.preventDefault();
+      if (window.htmx) { window.htmx.process(target); } // as label.js's send
       target.requestSubmit(target.querySelector("[data-submit]"));
       return;
     }

@@ -9,8 +9,10 @@ import time
 import pytest
 from django.urls import reverse
 
+from annotator.labeling import services as labeling
 from annotator.labeling.models import Annotation, Assignment, Span
 from annotator.projects.models import Project
+from annotator.projects.services import SpanInput
 from annotator.quality.models import Skill
 from tests import factories
 from tests.browser.test_labeling_browser import CHAR_BOXES
@@ -149,6 +151,31 @@ def test_keyboard_only_labeling_change_delete_ambiguous_and_submit(live_server, 
     assert page.evaluate("window.__sameDocument") is True
     stored = Span.objects.get(annotation__assignment=assignment)
     assert text[stored.start : stored.end] == "Jane Roe" and stored.category == "AMBIGUOUS"
+    assert page.console_errors == []
+
+
+def test_a_key_pressed_before_a_swap_settles_still_goes_through_htmx(live_server, page):
+    """htmx takes over swapped-in forms only when the swap settles; a key pressed before
+    that must not make the browser post the form the plain way and load a new page."""
+    factories.UserFactory(username="kim")
+    project = factories.ProjectFactory(name="Quick keys", overlap=1)
+    task = factories.TaskFactory(project=project, snippet__source_file__content=CODE)
+    log_in(page, live_server, "kim")
+    open_work(page, live_server, project)
+    assignment = Assignment.objects.get(task=task)
+    start = task.snippet.text.index("Jane Roe")
+    labeling.assignment_span_add(assignment=assignment, span=SpanInput(start, start + 8, "NAME"))
+    page.reload()
+    # Every swap stays unsettled for 3 s: the window a fast key falls into, made wide.
+    page.evaluate("htmx.config.defaultSettleDelay = 3000; window.__sameDocument = true")
+    page.focus("[data-code]")
+    page.keyboard.press("Tab")
+    page.keyboard.press("a")  # a change, swapped in; its new forms are not htmx's yet
+    page.wait_for_selector("mark.cat-AMBIGUOUS")
+    wait_until(page, "document.activeElement.dataset.span === '0'")
+    page.keyboard.press("Delete")
+    assert wait_drafts(page, assignment, 0) == []
+    assert page.evaluate("window.__sameDocument") is True
     assert page.console_errors == []
 
 
