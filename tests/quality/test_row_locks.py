@@ -16,7 +16,6 @@ from annotator.labeling import services as labeling
 from annotator.projects.models import Project, Task
 from annotator.quality import jobs
 from annotator.quality.services import aggregation, validation
-from tests import factories
 from tests.quality.flow import HOST, JANE, annotator, judge, label, make_task, validation_project
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,11 +45,6 @@ def _project_free(project: Project) -> bool:
 
 def _task_held(task: Task) -> bool:
     return not _lockable(Task._meta.db_table, task.pk, "UPDATE")
-
-
-@pytest.fixture
-def generation(requester, dataset):
-    return factories.ProjectFactory(owner=requester, dataset=dataset, overlap=1)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from annotator.projects.services import SpanInput
 from annotator.quality import jobs
 from annotator.quality.services import validation
 from annotator.quality.services.validation import Ballot, decide
-from tests import factories
 from tests.quality.flow import (
     EMAIL,
     HOST,
@@ -25,11 +24,6 @@ from tests.quality.flow import (
 pytestmark = pytest.mark.django_db
 
 A, R = "accept", "reject"
-
-
-@pytest.fixture
-def generation(requester, dataset):
-    return factories.ProjectFactory(owner=requester, dataset=dataset, overlap=1)
 
 
 @pytest.fixture

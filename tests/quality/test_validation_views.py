@@ -6,16 +6,10 @@ from django.urls import reverse
 from annotator.labeling.models import SpanVerdict
 from annotator.projects.models import Task
 from annotator.quality import jobs
-from tests import factories
 from tests.quality.flow import CODE, annotator, judge, label, make_task, validation_project
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def generation(requester, dataset):
-    return factories.ProjectFactory(owner=requester, dataset=dataset, overlap=1)
 
 
 @pytest.fixture

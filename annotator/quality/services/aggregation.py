@@ -35,13 +35,9 @@ from annotator.quality.models import Skill
 from annotator.quality.spans import LabeledSpan
 
 
-def task_answers(task: Task) -> list[aggregation.Answer]:
-    """The current round's answers of a task as `aggregation.Answer`s (empty = "no PII")."""
-    return tasks_answers([task])[task.pk]
-
-
 def tasks_answers(tasks: Sequence[Task]) -> dict[int, list[aggregation.Answer]]:
-    """`task_answers` for several tasks (snippets loaded) in two queries, by task id."""
+    """Each task's current-round answers as `aggregation.Answer`s (empty = "no PII"), by
+    task id, in two queries; the tasks' snippets must be loaded."""
     by_id = {task.pk: task for task in tasks}
     rows = (
         Assignment.objects.filter(task__in=by_id, status=Assignment.Status.SUBMITTED)
